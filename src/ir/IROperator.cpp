@@ -121,7 +121,8 @@ void require_bool(const Expr& a, const char* name) {
 Expr float_call(const char* name, Expr a) {
   ANVIL_USER_CHECK(a.type().is_floating(),
                    name << "() needs a floating-point argument, got " << a.type().to_string());
-  return Call::make(a.type(), name, {std::move(a)});
+  DataType t = a.type();  // before the move: argument evaluation order is unspecified
+  return Call::make(t, name, {std::move(a)});
 }
 
 }  // namespace
@@ -255,7 +256,8 @@ Expr reinterpret(DataType t, Expr value) {
 
 Expr abs(Expr a) {
   if (a.type().is_uint()) return a;
-  return Call::make(a.type(), intrinsic::kAbs, {std::move(a)});
+  DataType t = a.type();
+  return Call::make(t, intrinsic::kAbs, {std::move(a)});
 }
 Expr popcount(Expr a) {
   require_int(a, "popcount");

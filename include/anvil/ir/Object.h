@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 namespace anvil {
@@ -34,6 +35,7 @@ class Ref {
   Ref(const Ref& other) : ptr_(other.ptr_) { retain(); }
   Ref(Ref&& other) noexcept : ptr_(std::exchange(other.ptr_, nullptr)) {}
   template <typename U>
+    requires std::is_convertible_v<U*, T*>
   Ref(const Ref<U>& other) : ptr_(other.get()) { retain(); }  // NOLINT: upcast
   ~Ref() { release(); }
 

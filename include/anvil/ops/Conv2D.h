@@ -1,0 +1,31 @@
+// 2-D convolutions: NCHW and NHWC (with groups) and depthwise NCHW. Padding is
+// a separate pad() stage named "<name>.pad", built only when some padding is
+// non-zero; the convolution stage reduces over input channels and the window.
+#pragma once
+
+#include <string>
+
+#include "anvil/ir/te/Operation.h"
+#include "anvil/ops/Attrs.h"
+
+namespace anvil::ops {
+
+// data [N, C, H, W], weight [O, C/groups, KH, KW] -> [N, O, OH, OW] with
+// OH = (H + top + bottom - ((KH - 1) * dh + 1)) / sh + 1 (OW alike).
+// Tag "conv2d_nchw", or "group_conv2d_nchw" when groups > 1.
+Tensor conv2d_nchw(const Tensor& data, const Tensor& weight, const Conv2DAttrs& attrs = {},
+                   const std::string& name = "conv2d_nchw");
+
+// data [N, H, W, C], weight [KH, KW, C/groups, O] -> [N, OH, OW, O].
+// Tag "conv2d_nhwc", or "group_conv2d_nhwc" when groups > 1.
+Tensor conv2d_nhwc(const Tensor& data, const Tensor& weight, const Conv2DAttrs& attrs = {},
+                   const std::string& name = "conv2d_nhwc");
+
+// data [N, C, H, W], weight [C, M, KH, KW] -> [N, C * M, OH, OW]: output
+// channel c * M + m convolves input channel c with weight[c, m].
+// Tag "depthwise_conv2d_nchw".
+Tensor depthwise_conv2d_nchw(const Tensor& data, const Tensor& weight,
+                             const DepthwiseConv2DAttrs& attrs = {},
+                             const std::string& name = "depthwise_conv2d_nchw");
+
+}  // namespace anvil::ops

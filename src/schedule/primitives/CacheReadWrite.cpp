@@ -1,0 +1,136 @@
+// cache_read and cache_write: stages that copy a tensor into another storage
+// scope (registers/stack, GPU shared memory) for reuse.
+#include <algorithm>
+
+#include "anvil/ir/IRVisitor.h"
+#include "anvil/ir/Substitute.h"
+#include "anvil/schedule/Schedule.h"
+#include "anvil/schedule/ScheduleUtil.h"
+#include "anvil/support/Error.h"
+
+namespace anvil {
+
+namespace {
+
+class ReplaceTensor : public IRMutator {
+ public:
+  ReplaceTensor(const Tensor& from, const Tensor& to) : from_(from), to_(to) {}
+  using IRMutator::mutate;
+
+ protected:
+  Expr mutate_node(const TensorLoad* op, const Expr& self) override {
+    Expr e = IRMutator::mutate_node(op, self);
+    const TensorLoad* load = e.as<TensorLoad>();
+    if (!load->tensor.same_as(from_)) return e;
+    return TensorLoad::make(to_, load->indices);
+  }
+
+ private:
+  const Tensor& from_;
+  const Tensor& to_;
+};
+
+std::string unique_stage_name(Schedule& sch, const std::string& base) {
+  std::string name = base;
+  for (int n = 1;; n++) {
+    bool taken = false;
+    for (Stage* s : sch.stages()) taken = taken || s->name() == name;
+    if (!taken) return name;
+    name = base + "_" + std::to_string(n);
+  }
+}
+
+}  // namespace
+
+Expr replace_tensor(const Expr& e, const Tensor& from, const Tensor& to) {
+  return ReplaceTensor(from, to).mutate(e);
+}
+
+Tensor make_compute_tensor(const std::string& name, std::vector<IterVar> axes, Expr body,
+                           const std::string& tag) {
+  auto* op = new ComputeOpNode();
+  op->name = name;
+  op->axes = std::move(axes);
+  op->body = std::move(body);
+  op->tag = tag;
+  auto* t = new TensorNode();
+  t->name = name;
+  for (const IterVar& iv : op->axes) t->shape.push_back(iv.dom().extent);
+  t->dtype = op->body.type();
+  t->op = Ref<const OperationNode>(op);
+  return Tensor(t);
+}
+
+Ref<const ComputeOpNode> with_body(const ComputeOpNode* op, Expr body) {
+  auto* n = new ComputeOpNode(*op);
+  n->body = std::move(body);
+  return Ref<const ComputeOpNode>(n);
+}
+
+Tensor Schedule::cache_read(const Tensor& tensor, const std::string& scope,
+                            const std::vector<Tensor>& readers) {
+  Stage& source = (*this)[tensor];
+  ANVIL_SCHEDULE_CHECK(scope == "local" || scope == "shared" || scope == "global",
+                       "cache_read of " << tensor.name() << ": unknown scope '" << scope << "'");
+  ANVIL_SCHEDULE_CHECK(!readers.empty(), "cache_read of " << tensor.name() << ": no readers given");
+  std::vector<Stage*> reader_stages;
+  for (const Tensor& r : readers) {
+    Stage& rs = (*this)[r];
+    auto direct = readers_of(tensor);
+    ANVIL_SCHEDULE_CHECK(std::find(direct.begin(), direct.end(), &rs) != direct.end(),
+                         "cache_read of " << tensor.name() << ": " << r.name()
+                                          << " does not read it");
+    reader_stages.push_back(&rs);
+  }
+  std::vector<IterVar> axes;
+  std::vector<Expr> indices;
+  for (int d = 0; d < tensor.ndim(); d++) {
+    Var v(tensor.name() + "." + scope + ".ax" + std::to_string(d));
+    axes.push_back(IterVar::make(v, Range(0, tensor.shape()[d]), IterKind::DataPar));
+    indices.push_back(v);
+  }
+  std::string name = unique_stage_name(*this, tensor.name() + "." + scope);
+  Tensor cache = make_compute_tensor(name, axes, TensorLoad::make(tensor, indices), "cache");
+  for (Stage* rs : reader_stages) rs->op_ = with_body(rs->op_.get(), replace_tensor(rs->op_->body, tensor, cache));
+  size_t position = 0;
+  while (stages_[position].get() != &source) position++;
+  Stage& cs = add_stage(cache, Ref<const ComputeOpNode>(as_compute(cache)), false, position + 1);
+  cs.scope_ = scope;
+  Step step{"cache_read", tensor.name(), {}, {}, {scope}, {name}};
+  for (const Tensor& r : readers) step.strings.push_back(r.name());
+  record(std::move(step));
+  return cache;
+}
+
+Tensor Schedule::cache_write(const Tensor& tensor, const std::string& scope) {
+  Stage& stage = (*this)[tensor];
+  stage.check_compute("cache_write");
+  stage.check_untransformed("cache_write");
+  ANVIL_SCHEDULE_CHECK(scope == "local" || scope == "shared" || scope == "global",
+                       "cache_write of " << tensor.name() << ": unknown scope '" << scope << "'");
+  ANVIL_SCHEDULE_CHECK(stage.attach_kind_ != AttachKind::Inline,
+                       "cache_write of " << tensor.name() << ": the stage is inlined");
+  const ComputeOpNode* op = stage.op_.get();
+  // The cache stage computes the original body over fresh spatial axes.
+  std::vector<IterVar> axes;
+  VarMap rename;
+  std::vector<Expr> indices;
+  for (const IterVar& iv : op->axes) {
+    Var v(iv.var().name() + "." + scope);
+    axes.push_back(IterVar::make(v, iv.dom(), IterKind::DataPar));
+    rename[iv.var().get()] = v;
+  }
+  std::string name = unique_stage_name(*this, tensor.name() + "." + scope);
+  Tensor cache = make_compute_tensor(name, axes, substitute(op->body, rename), op->tag);
+  for (const IterVar& iv : op->axes) indices.push_back(iv.var());
+  stage.op_ = with_body(op, TensorLoad::make(cache, indices));
+  stage.reset_loops();
+  size_t position = 0;
+  while (stages_[position].get() != &stage) position++;
+  Stage& cs = add_stage(cache, Ref<const ComputeOpNode>(as_compute(cache)), false, position);
+  cs.scope_ = scope;
+  record({"cache_write", tensor.name(), {}, {}, {scope}, {name}});
+  return cache;
+}
+
+}  // namespace anvil

@@ -8,6 +8,7 @@
 
 #include "anvil/ir/IR.h"
 #include "anvil/ir/Simplify.h"
+#include "anvil/schedule/LoopPasses.h"
 
 namespace anvil {
 
@@ -20,12 +21,20 @@ struct PassEntry {
 namespace pass_table_detail {
 // Adapters for passes whose signature has extra (defaulted) parameters.
 inline Stmt run_simplify(const Stmt& s) { return simplify(s); }
+// The lowering pipeline's default limit (LowerOptions::max_explicit_unroll).
+inline Stmt run_unroll_loops(const Stmt& s) { return unroll_loops(s, 64); }
 }  // namespace pass_table_detail
 
 // ---- The pass table. Add a pass here (one line) when its .h/.cpp lands. ----
 inline constexpr PassEntry kPassTable[] = {
     {"simplify", &pass_table_detail::run_simplify,
      "constant folding, canonical integer sums, dead-branch removal"},
+    {"unroll_loops", &pass_table_detail::run_unroll_loops,
+     "expand unrolled loops of constant extent <= 64 into copies of their body"},
+    {"vectorize_loops", &vectorize_loops,
+     "vectorized loops to Ramp/Broadcast vector IR, lane predicates for guards"},
+    {"remove_dead_code", &remove_dead_code,
+     "drop empty loops, unread allocations, unused lets, pure evaluations, empty ifs"},
 };
 
 // The entry named `name`, or null.

@@ -1,27 +1,6 @@
 // Loop-level lowering passes that run after storage flatten, one per file:
-// UnrollLoops.cpp, VectorizeLoops.cpp, RemoveDeadCode.cpp.
+// UnrollLoops.cpp, VectorizeLoops.cpp, RemoveDeadCode.cpp. The declarations
+// are public (anvil/schedule/LoopPasses.h) so that anvil-opt can run them.
 #pragma once
 
-#include <cstdint>
-
-#include "anvil/ir/IR.h"
-
-namespace anvil {
-
-// Expands unrolled loops with a constant extent ≤ max_extent into copies of
-// their body; longer ones stay annotated for the code generator.
-Stmt unroll_loops(const Stmt& s, int64_t max_extent);
-
-// Turns each vectorized loop with a constant extent into vector IR: the loop
-// variable becomes a Ramp, scalars broadcast, loads and stores become vector
-// accesses. Conditions that vary across lanes (the tail guard of a split that
-// does not divide, padding) become per-lane predicates on loads and stores.
-// A loop body that cannot be vectorized safely (a reduction into one scalar
-// across lanes, an allocation inside) stays a serial loop.
-Stmt vectorize_loops(const Stmt& s);
-
-// Removes loops that never run, allocations never read, unused lets, pure
-// evaluations and empty blocks.
-Stmt remove_dead_code(const Stmt& s);
-
-}  // namespace anvil
+#include "anvil/schedule/LoopPasses.h"

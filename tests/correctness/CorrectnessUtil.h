@@ -1,0 +1,179 @@
+// Helpers for the correctness tests: lower several schedules of one
+// computation, compile them all into one C module, run each on the same inputs
+// and compare every output with a reference computed by plain loops.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "anvil/ir/IRPrinter.h"
+#include "anvil/schedule/Lower.h"
+#include "anvil/schedule/Schedule.h"
+#include "anvil/support/HostBuffer.h"
+#include "anvil/targets/Module.h"
+#include "anvil/targets/Target.h"
+
+namespace anvil::correctness {
+
+// Float tolerance as in all_close (b is the reference). Integer outputs are
+// always compared exactly.
+struct Tolerance {
+  double rtol = 1e-4;
+  double atol = 1e-5;
+};
+
+// A schedule of the problem's outputs; the function receives a fresh Schedule.
+struct Variant {
+  std::string name;
+  std::function<void(Schedule&)> apply;
+};
+
+inline Variant default_schedule() {
+  return {"default", [](Schedule&) {}};
+}
+
+// One computation: its inputs with their data, its outputs with the expected
+// values, and the schedules to check.
+struct Problem {
+  std::string name;
+  std::vector<Tensor> inputs;
+  std::vector<HostBuffer> input_data;
+  std::vector<Tensor> outputs;
+  std::vector<HostBuffer> expected;
+  Tolerance tol;
+  std::vector<Variant> variants;
+};
+
+namespace detail {
+
+inline std::string c_identifier(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+// Where and by how much got differs from want, for a failure message.
+inline std::string describe_mismatch(const HostBuffer& got, const HostBuffer& want,
+                                     const Tolerance& tol) {
+  std::ostringstream os;
+  os << "max_abs_diff " << max_abs_diff(got, want);
+  int shown = 0;
+  for (int64_t i = 0; i < want.num_elements() && shown < 5; i++) {
+    double g = got.get(i), w = want.get(i);
+    bool bad = want.dtype().is_float() ? !(std::abs(g - w) <= tol.atol + tol.rtol * std::abs(w))
+                                       : got.get_int(i) != want.get_int(i);
+    if (!bad) continue;
+    os << "\n  [" << i << "] got " << g << " want " << w;
+    shown++;
+  }
+  return os.str();
+}
+
+inline bool matches(const HostBuffer& got, const HostBuffer& want, const Tolerance& tol) {
+  if (want.dtype().is_float()) return all_close(got, want, tol.rtol, tol.atol);
+  for (int64_t i = 0; i < want.num_elements(); i++)
+    if (got.get_int(i) != want.get_int(i)) return false;
+  return true;
+}
+
+inline std::string clip(const std::string& s, size_t n = 6000) {
+  return s.size() <= n ? s : s.substr(0, n) + "\n... (" + std::to_string(s.size() - n) +
+                                 " more characters)";
+}
+
+}  // namespace detail
+
+// Lowers every variant of every problem, compiles them into one module (one C
+// compiler run), runs each and compares its outputs with the expected ones.
+// A variant that fails to schedule or lower is a test failure naming it; the
+// others still run.
+inline void check_problems(const std::vector<Problem>& problems,
+                           const std::string& target = "c -mcpu=native") {
+  struct Lowered {
+    const Problem* problem;
+    const Variant* variant;
+    LoweredFunc func;
+  };
+  std::vector<Lowered> lowered;
+  for (const Problem& p : problems) {
+    ASSERT_EQ(p.inputs.size(), p.input_data.size()) << p.name;
+    ASSERT_EQ(p.outputs.size(), p.expected.size()) << p.name;
+    std::vector<Tensor> args = p.inputs;
+    args.insert(args.end(), p.outputs.begin(), p.outputs.end());
+    for (const Variant& v : p.variants) {
+      std::string fname = detail::c_identifier(p.name + "__" + v.name);
+      try {
+        Schedule sch(p.outputs);
+        v.apply(sch);
+        lowered.push_back({&p, &v, lower(sch, args, fname)});
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << p.name << " / " << v.name << ": scheduling or lowering threw: "
+                      << e.what();
+      }
+    }
+  }
+  if (lowered.empty()) return;
+  std::vector<LoweredFunc> funcs;
+  for (const Lowered& l : lowered) funcs.push_back(l.func);
+  Module module;
+  try {
+    module = build_module(funcs, Target::parse(target));
+  } catch (const std::exception& e) {
+    FAIL() << "build_module failed: " << detail::clip(e.what());
+  }
+
+  for (const Lowered& l : lowered) {
+    const Problem& p = *l.problem;
+    std::string what = p.name + " / " + l.variant->name;
+    // Fresh copies, so a kernel that writes its inputs is caught below.
+    std::vector<HostBuffer> inputs = p.input_data;
+    std::vector<HostBuffer> outputs;
+    for (size_t o = 0; o < p.outputs.size(); o++) {
+      // Garbage, not zeros: an element the kernel never writes must not pass.
+      const HostBuffer& want = p.expected[o];
+      outputs.push_back(HostBuffer::random(want.dtype(), want.shape(), 7777 + o, -99.0, 99.0));
+    }
+    std::vector<void*> ptrs;
+    for (HostBuffer& b : inputs) ptrs.push_back(b.raw());
+    for (HostBuffer& b : outputs) ptrs.push_back(b.raw());
+    try {
+      module.call(l.func.name, ptrs);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << what << ": the kernel failed: " << e.what();
+      continue;
+    }
+    for (size_t i = 0; i < inputs.size(); i++)
+      EXPECT_EQ(max_abs_diff(inputs[i], p.input_data[i]), 0.0)
+          << what << ": the kernel modified input " << p.inputs[i].name();
+    for (size_t o = 0; o < outputs.size(); o++) {
+      EXPECT_TRUE(detail::matches(outputs[o], p.expected[o], p.tol))
+          << what << ", output " << p.outputs[o].name() << " "
+          << shape_to_string(p.expected[o].shape()) << ": "
+          << detail::describe_mismatch(outputs[o], p.expected[o], p.tol) << "\nlowered IR:\n"
+          << detail::clip(to_string(l.func));
+    }
+  }
+}
+
+inline void check_problem(const Problem& p, const std::string& target = "c -mcpu=native") {
+  check_problems({p}, target);
+}
+
+// The loops of a stage by name, for schedules that refer to loops made by
+// earlier primitives. A missing name is a test failure (and a null Loop).
+inline Loop loop_named(const Stage& s, const std::string& name) {
+  Loop l = s.find_loop(name);
+  EXPECT_TRUE(l) << "stage " << s.name() << " has no loop " << name;
+  return l;
+}
+
+}  // namespace anvil::correctness

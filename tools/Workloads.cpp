@@ -1,0 +1,175 @@
+// Operators by name for the command line (see Workloads.h).
+#include "Workloads.h"
+
+#include <sstream>
+
+#include "anvil/ops/Conv2D.h"
+#include "anvil/ops/Dense.h"
+#include "anvil/ops/Elemwise.h"
+#include "anvil/ops/Normalization.h"
+#include "anvil/ops/Pool.h"
+#include "anvil/ops/Reference.h"
+#include "anvil/support/Error.h"
+
+namespace anvil::tools {
+
+namespace {
+
+const DataType kF32 = DataType::Float(32);
+
+Tensor input(std::vector<int64_t> shape, const char* name) {
+  std::vector<Expr> dims;
+  for (int64_t d : shape) dims.push_back(Expr(static_cast<int>(d)));
+  return placeholder(dims, kF32, name);
+}
+
+int as_int(int64_t v) { return static_cast<int>(v); }
+
+}  // namespace
+
+const std::vector<WorkloadKind>& workload_kinds() {
+  static const std::vector<WorkloadKind> kinds = {
+      {"matmul", "M,N,K", 3,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         w.inputs = {input({s[0], s[2]}, "A"), input({s[2], s[1]}, "B")};
+         w.output = ops::matmul(w.inputs[0], w.inputs[1], kF32, "C");
+         w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::matmul(in[0], in[1], kF32); };
+         w.flops = 2.0 * s[0] * s[1] * s[2];
+         return w;
+       }},
+      {"dense", "M,N,K", 3,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         w.inputs = {input({s[0], s[2]}, "X"), input({s[1], s[2]}, "W")};
+         w.output = ops::dense(w.inputs[0], w.inputs[1], kF32, "Y");
+         w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::dense(in[0], in[1], kF32); };
+         w.flops = 2.0 * s[0] * s[1] * s[2];
+         return w;
+       }},
+      {"batch_matmul", "B,M,N,K", 4,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         w.inputs = {input({s[0], s[1], s[3]}, "A"), input({s[0], s[3], s[2]}, "B")};
+         w.output = ops::batch_matmul(w.inputs[0], w.inputs[1], kF32, "C");
+         w.reference = [](const std::vector<HostBuffer>& in) {
+           return ops::ref::batch_matmul(in[0], in[1], kF32);
+         };
+         w.flops = 2.0 * s[0] * s[1] * s[2] * s[3];
+         return w;
+       }},
+      {"conv2d_nchw", "N,C,H,W,O,KH,KW,stride,pad", 9,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         ops::Conv2DAttrs attrs;
+         attrs.strides = {as_int(s[7]), as_int(s[7])};
+         attrs.padding = {as_int(s[8]), as_int(s[8]), as_int(s[8]), as_int(s[8])};
+         w.inputs = {input({s[0], s[1], s[2], s[3]}, "data"), input({s[4], s[1], s[5], s[6]}, "weight")};
+         w.output = ops::conv2d_nchw(w.inputs[0], w.inputs[1], attrs, "conv");
+         w.reference = [attrs](const std::vector<HostBuffer>& in) {
+           return ops::ref::conv2d_nchw(in[0], in[1], attrs);
+         };
+         const auto& out = w.output.shape();
+         w.flops = 2.0 * s[0] * s[4] * s[1] * s[5] * s[6] * double(*as_const_int(out[2])) *
+                   double(*as_const_int(out[3]));
+         return w;
+       }},
+      {"depthwise_conv2d_nchw", "N,C,H,W,KH,KW,stride,pad", 8,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         ops::DepthwiseConv2DAttrs attrs;
+         attrs.strides = {as_int(s[6]), as_int(s[6])};
+         attrs.padding = {as_int(s[7]), as_int(s[7]), as_int(s[7]), as_int(s[7])};
+         w.inputs = {input({s[0], s[1], s[2], s[3]}, "data"), input({s[1], 1, s[4], s[5]}, "weight")};
+         w.output = ops::depthwise_conv2d_nchw(w.inputs[0], w.inputs[1], attrs, "dwconv");
+         w.reference = [attrs](const std::vector<HostBuffer>& in) {
+           return ops::ref::depthwise_conv2d_nchw(in[0], in[1], attrs);
+         };
+         const auto& out = w.output.shape();
+         w.flops = 2.0 * s[0] * s[1] * s[4] * s[5] * double(*as_const_int(out[2])) *
+                   double(*as_const_int(out[3]));
+         return w;
+       }},
+      {"max_pool2d", "N,C,H,W,kernel,stride,pad", 7,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         ops::Pool2DAttrs attrs;
+         attrs.kernel = {as_int(s[4]), as_int(s[4])};
+         attrs.strides = {as_int(s[5]), as_int(s[5])};
+         attrs.padding = {as_int(s[6]), as_int(s[6]), as_int(s[6]), as_int(s[6])};
+         w.inputs = {input({s[0], s[1], s[2], s[3]}, "data")};
+         w.output = ops::max_pool2d(w.inputs[0], attrs, "pool");
+         w.reference = [attrs](const std::vector<HostBuffer>& in) { return ops::ref::max_pool2d(in[0], attrs); };
+         w.flops = double(s[0] * s[1] * s[4] * s[4]) * double(*as_const_int(w.output.shape()[2])) *
+                   double(*as_const_int(w.output.shape()[3]));
+         return w;
+       }},
+      {"relu", "N", 1,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         w.inputs = {input({s[0]}, "x")};
+         w.output = ops::relu(w.inputs[0], "y");
+         w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::relu(in[0]); };
+         w.flops = double(s[0]);
+         return w;
+       }},
+      {"softmax", "rows,cols", 2,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         w.inputs = {input({s[0], s[1]}, "x")};
+         w.output = ops::softmax(w.inputs[0], -1, "y");
+         w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::softmax(in[0], -1); };
+         w.flops = 4.0 * s[0] * s[1];
+         return w;
+       }},
+      {"layer_norm", "rows,cols", 2,
+       [](const std::vector<int64_t>& s) {
+         Workload w;
+         w.inputs = {input({s[0], s[1]}, "x"), input({s[1]}, "gamma"), input({s[1]}, "beta")};
+         w.output = ops::layer_norm(w.inputs[0], w.inputs[1], w.inputs[2], -1, 1e-5, "y");
+         w.reference = [](const std::vector<HostBuffer>& in) {
+           return ops::ref::layer_norm(in[0], in[1], in[2], -1, 1e-5);
+         };
+         w.flops = 8.0 * s[0] * s[1];
+         return w;
+       }},
+  };
+  return kinds;
+}
+
+std::vector<int64_t> parse_shape(const std::string& text) {
+  std::vector<int64_t> shape;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    int64_t v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    ANVIL_USER_CHECK(used == item.size() && !item.empty() && v >= 0,
+                     "shape '" << text << "': '" << item << "' is not a non-negative integer");
+    shape.push_back(v);
+  }
+  return shape;
+}
+
+Workload make_workload(const std::string& op, const std::vector<int64_t>& shape) {
+  std::string valid;
+  for (const WorkloadKind& k : workload_kinds()) {
+    if (op == k.name) {
+      ANVIL_USER_CHECK(shape.size() == k.shape_arity, "operator " << op << " takes a shape "
+                                                                  << k.shape_help << " ("
+                                                                  << k.shape_arity
+                                                                  << " numbers), got "
+                                                                  << shape.size());
+      return k.build(shape);
+    }
+    valid += valid.empty() ? k.name : std::string(", ") + k.name;
+  }
+  throw UserError("unknown operator '" + op + "' (valid: " + valid + ")");
+}
+
+}  // namespace anvil::tools

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "anvil/schedule/Schedule.h"
+#include "anvil/schedule/Tensorize.h"
 #include "anvil/support/Error.h"
 
 namespace anvil {
@@ -92,8 +93,9 @@ namespace {
 // this replay (a sampled value may differ from the recorded one).
 class Replayer {
  public:
-  Replayer(Schedule& sch, const std::map<int, std::vector<int64_t>>& sampled)
-      : sch_(sch), sampled_(sampled) {}
+  Replayer(Schedule& sch, const std::map<int, std::vector<int64_t>>& sampled,
+           const std::vector<const TensorIntrin*>& intrinsics)
+      : sch_(sch), sampled_(sampled), intrinsics_(intrinsics) {}
 
   void apply(const Step& s, int index) {
     const std::string& p = s.primitive;
@@ -165,6 +167,15 @@ class Replayer {
       need(s, 1, 1, 0);
       Tensor t = sch_.rfactor(stage(s).tensor(), loop(s, 0), static_cast<int>(value(s.ints[0])));
       check_name(s, 0, t.name(), index);
+    } else if (p == "tensorize") {
+      need(s, 1, 0, 1);
+      const TensorIntrin* intrin = nullptr;
+      for (const TensorIntrin* t : intrinsics_)
+        if (t->name == s.strings[0]) intrin = t;
+      ANVIL_SCHEDULE_CHECK(intrin, "trace step " << index << " tensorizes with intrinsic "
+                                                 << s.strings[0]
+                                                 << ", which was not given to replay");
+      stage(s).tensorize(loop(s, 0), *intrin);
     } else {
       throw ScheduleError("trace step " + std::to_string(index) + ": unknown primitive '" + p + "'");
     }
@@ -205,16 +216,18 @@ class Replayer {
 
   Schedule& sch_;
   const std::map<int, std::vector<int64_t>>& sampled_;
+  const std::vector<const TensorIntrin*>& intrinsics_;
 };
 
 }  // namespace
 
 std::unique_ptr<Schedule> Trace::replay(const std::vector<Tensor>& outputs,
-                                        const std::map<int, std::vector<int64_t>>& decisions) const {
+                                        const std::map<int, std::vector<int64_t>>& decisions,
+                                        const std::vector<const TensorIntrin*>& intrinsics) const {
   auto sch = std::make_unique<Schedule>(outputs);
   for (const Decision& d : decisions_) sch->forced_decisions_[d.step] = d.values;
   for (const auto& [step, values] : decisions) sch->forced_decisions_[step] = values;
-  Replayer replayer(*sch, sch->sampled_values_);
+  Replayer replayer(*sch, sch->sampled_values_, intrinsics);
   for (size_t i = 0; i < steps_.size(); i++) replayer.apply(steps_[i], static_cast<int>(i));
   return sch;
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -85,6 +86,43 @@ inline bool matches(const HostBuffer& got, const HostBuffer& want, const Toleran
   return true;
 }
 
+// A buffer with guard elements on both sides: NaN for floats (an
+// out-of-bounds read that reaches a result makes it NaN), a fixed pattern for
+// integers; guards_intact() tells whether anything wrote into them. The
+// guards keep the data on a 64-byte boundary.
+class Guarded {
+ public:
+  static constexpr int64_t kGuard = 64;  // elements on each side
+  explicit Guarded(const HostBuffer& b)
+      : shape_(b.shape()), storage_(b.dtype(), {b.num_elements() + 2 * kGuard}) {
+    for (int64_t i = 0; i < storage_.num_elements(); i++) storage_.set(i, guard_value(i));
+    std::memcpy(data(), b.raw(), b.size_bytes());
+  }
+  void* data() { return static_cast<char*>(storage_.raw()) + kGuard * storage_.dtype().bytes(); }
+  HostBuffer contents() const {
+    HostBuffer out(storage_.dtype(), shape_);
+    std::memcpy(out.raw(), static_cast<const char*>(storage_.raw()) + kGuard * storage_.dtype().bytes(),
+                out.size_bytes());
+    return out;
+  }
+  bool guards_intact() const {
+    int64_t n = storage_.num_elements();
+    for (int64_t i = 0; i < n; i++) {
+      if (i == kGuard) i = n - kGuard;
+      double v = storage_.get(i), want = guard_value(i);
+      if (!(v == want || (std::isnan(v) && std::isnan(want)))) return false;
+    }
+    return true;
+  }
+
+ private:
+  double guard_value(int64_t i) const {
+    return storage_.dtype().is_float() ? std::nan("") : static_cast<double>(97 + i % 13);
+  }
+  std::vector<int64_t> shape_;
+  HostBuffer storage_;
+};
+
 inline std::string clip(const std::string& s, size_t n = 6000) {
   return s.size() <= n ? s : s.substr(0, n) + "\n... (" + std::to_string(s.size() - n) +
                                  " more characters)";
@@ -134,31 +172,38 @@ inline void check_problems(const std::vector<Problem>& problems,
   for (const Lowered& l : lowered) {
     const Problem& p = *l.problem;
     std::string what = p.name + " / " + l.variant->name;
-    // Fresh copies, so a kernel that writes its inputs is caught below.
-    std::vector<HostBuffer> inputs = p.input_data;
-    std::vector<HostBuffer> outputs;
+    // Fresh guarded copies: a kernel that writes its inputs, or reads or
+    // writes outside any buffer, is caught below.
+    std::vector<detail::Guarded> inputs, outputs;
+    for (const HostBuffer& b : p.input_data) inputs.emplace_back(b);
     for (size_t o = 0; o < p.outputs.size(); o++) {
       // Garbage, not zeros: an element the kernel never writes must not pass.
       const HostBuffer& want = p.expected[o];
-      outputs.push_back(HostBuffer::random(want.dtype(), want.shape(), 7777 + o, -99.0, 99.0));
+      outputs.emplace_back(HostBuffer::random(want.dtype(), want.shape(), 7777 + o, -99.0, 99.0));
     }
     std::vector<void*> ptrs;
-    for (HostBuffer& b : inputs) ptrs.push_back(b.raw());
-    for (HostBuffer& b : outputs) ptrs.push_back(b.raw());
+    for (detail::Guarded& b : inputs) ptrs.push_back(b.data());
+    for (detail::Guarded& b : outputs) ptrs.push_back(b.data());
     try {
       module.call(l.func.name, ptrs);
     } catch (const std::exception& e) {
       ADD_FAILURE() << what << ": the kernel failed: " << e.what();
       continue;
     }
-    for (size_t i = 0; i < inputs.size(); i++)
-      EXPECT_EQ(max_abs_diff(inputs[i], p.input_data[i]), 0.0)
+    for (size_t i = 0; i < inputs.size(); i++) {
+      EXPECT_EQ(max_abs_diff(inputs[i].contents(), p.input_data[i]), 0.0)
           << what << ": the kernel modified input " << p.inputs[i].name();
+      EXPECT_TRUE(inputs[i].guards_intact())
+          << what << ": the kernel wrote outside input " << p.inputs[i].name();
+    }
     for (size_t o = 0; o < outputs.size(); o++) {
-      EXPECT_TRUE(detail::matches(outputs[o], p.expected[o], p.tol))
+      EXPECT_TRUE(outputs[o].guards_intact())
+          << what << ": the kernel wrote outside output " << p.outputs[o].name();
+      HostBuffer got = outputs[o].contents();
+      EXPECT_TRUE(detail::matches(got, p.expected[o], p.tol))
           << what << ", output " << p.outputs[o].name() << " "
           << shape_to_string(p.expected[o].shape()) << ": "
-          << detail::describe_mismatch(outputs[o], p.expected[o], p.tol) << "\nlowered IR:\n"
+          << detail::describe_mismatch(got, p.expected[o], p.tol) << "\nlowered IR:\n"
           << detail::clip(to_string(l.func));
     }
   }
@@ -166,14 +211,6 @@ inline void check_problems(const std::vector<Problem>& problems,
 
 inline void check_problem(const Problem& p, const std::string& target = "c -mcpu=native") {
   check_problems({p}, target);
-}
-
-// The loops of a stage by name, for schedules that refer to loops made by
-// earlier primitives. A missing name is a test failure (and a null Loop).
-inline Loop loop_named(const Stage& s, const std::string& name) {
-  Loop l = s.find_loop(name);
-  EXPECT_TRUE(l) << "stage " << s.name() << " has no loop " << name;
-  return l;
 }
 
 }  // namespace anvil::correctness

@@ -118,6 +118,7 @@ class Stage {
   size_t leaf_position(const Loop& loop, const char* primitive) const;
   void check_compute(const char* primitive) const;
   void check_untransformed(const char* primitive) const;
+  void check_not_attach_point(const Loop& loop, const char* primitive) const;
 
   Schedule* schedule_;
   Tensor tensor_;                  // the tensor users and other stages refer to

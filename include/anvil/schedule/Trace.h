@@ -15,6 +15,7 @@ namespace anvil {
 
 class Schedule;
 class Tensor;
+struct TensorIntrin;
 
 // An integer argument of a primitive. When it came from a sampling step it
 // remembers which (step index, element), so replaying with a new decision
@@ -63,8 +64,10 @@ class Trace {
   // index → values) overrides the recorded decisions of those steps. Throws
   // ScheduleError when the trace does not fit the workload or a new decision
   // makes a primitive illegal.
+  // `intrinsics` are the tensor intrinsics tensorize steps may name.
   std::unique_ptr<Schedule> replay(const std::vector<Tensor>& outputs,
-                                   const std::map<int, std::vector<int64_t>>& decisions = {}) const;
+                                   const std::map<int, std::vector<int64_t>>& decisions = {},
+                                   const std::vector<const TensorIntrin*>& intrinsics = {}) const;
 
  private:
   std::vector<Step> steps_;

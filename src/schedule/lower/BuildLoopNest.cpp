@@ -10,6 +10,7 @@
 #include "anvil/ir/Substitute.h"
 #include "anvil/support/Error.h"
 #include "LowerContext.h"
+#include "../primitives/TensorizeMatch.h"
 
 namespace anvil::lowering {
 
@@ -92,6 +93,55 @@ class NestBuilder {
     return s;
   }
 
+  // The intrinsic call that replaces leaves[block..]: for each operand (the
+  // intrinsic's inputs, then its output) its rank, a read at the region's
+  // first element and one read a unit step along each of its dimensions;
+  // after storage flatten these give the buffer, offset and strides
+  // (lower_tensorize turns the call into the intrinsic's code).
+  Stmt tensorize_call(const StageInfo& info, size_t block, const VarMap& values) {
+    const Stage& s = *info.stage;
+    const Loop& loop = s.leaf_loops()[block];
+    const TensorIntrin& intrin = *loop->tensorize_intrin;
+    TensorizeMatch m = match_tensorize(s, loop, intrin);
+    std::vector<Var> replaced;
+    VarMap at_origin;
+    for (const Loop& l : m.loops) {
+      replaced.push_back(l->var);
+      at_origin[l->var.get()] = Expr(0);
+    }
+    for (const Expr& g : info.guards) {
+      ANVIL_SCHEDULE_CHECK(!mentions_any(g, replaced),
+                           "tensorize of loop " << loop->name << " of " << s.name()
+                                                << ": the tensorized loops need a bounds guard "
+                                                   "(a split that does not divide or a compute_at "
+                                                   "region past the domain)");
+    }
+    VarMap base;
+    for (const auto& [var, value] : values) base[var] = simplify(substitute(value, at_origin));
+    std::vector<Expr> args = {StringImm::make(intrin.name)};
+    auto add_operand = [&](const Tensor& t, const std::vector<Expr>& indices, const std::vector<int>& dims) {
+      const Stage& producer = (*ctx_.schedule)[t];
+      ANVIL_SCHEDULE_CHECK(producer.attach_kind() != AttachKind::Inline,
+                           "tensorize of loop " << loop->name << " of " << s.name() << ": operand "
+                                                << t.name() << " is inlined and has no storage");
+      std::vector<Expr> origin;
+      for (const Expr& e : indices) origin.push_back(simplify(substitute(e, base)));
+      args.push_back(Expr(static_cast<int>(dims.size())));
+      args.push_back(TensorLoad::make(t, origin));
+      for (int d : dims) {
+        std::vector<Expr> step = origin;
+        step[d] = step[d] + 1;
+        args.push_back(TensorLoad::make(t, step));
+      }
+    };
+    for (size_t j = 0; j < m.operand_tensors.size(); j++)
+      add_operand(m.operand_tensors[j], m.operand_indices[j], m.operand_dims[j]);
+    std::vector<Expr> out_index;
+    for (const IterVar& iv : s.op()->axes) out_index.push_back(iv.var());
+    add_operand(s.tensor(), out_index, m.output_dims);
+    return Evaluate::make(Call::make(DataType::Int(32), kTensorizeCall, args, CallKind::Intrinsic));
+  }
+
   Stmt build_stage(const StageInfo& info) {
     const Stage& s = *info.stage;
     const ComputeOpNode* op = s.op();
@@ -99,16 +149,24 @@ class NestBuilder {
     std::vector<Expr> index;
     for (const IterVar& iv : op->axes) index.push_back(values.at(iv.var().get()));
     const auto& leaves = s.leaf_loops();
+    size_t block = leaves.size();
+    for (size_t i = 0; i < leaves.size() && block == leaves.size(); i++)
+      if (leaves[i]->tensorize_intrin) block = i;
+    Stmt intrinsic;
+    if (block < leaves.size()) intrinsic = tensorize_call(info, block, values);
     const Reduce* reduce = info.body.as<Reduce>();
     if (!reduce) {
-      Stmt store = TensorStore::make(s.tensor(), substitute(info.body, values), index);
-      return nest(info, leaves, 0, leaves.size(), guarded(store, info.guards));
+      Stmt store = intrinsic.defined()
+                       ? intrinsic
+                       : TensorStore::make(s.tensor(), substitute(info.body, values), index);
+      return nest(info, leaves, 0, block, guarded(store, info.guards));
     }
     // A reduction: initialise once per output point, before its first
-    // reduction loop; update inside all loops.
+    // reduction loop (or the tensorized block); update inside all loops.
     size_t first_reduce = 0;
     while (first_reduce < leaves.size() && leaves[first_reduce]->iter_kind != IterKind::Reduce)
       first_reduce++;
+    first_reduce = std::min(first_reduce, block);
     std::vector<Var> reduce_vars;
     for (const Loop& l : leaves)
       if (l->iter_kind == IterKind::Reduce) reduce_vars.push_back(l->var);
@@ -121,7 +179,8 @@ class NestBuilder {
     Stmt update = TensorStore::make(s.tensor(), reduce->combiner.combine(current, source), index);
     Expr cond = substitute(reduce->condition, values);
     if (!is_one(cond)) all_guards.push_back(cond);
-    update = nest(info, leaves, first_reduce, leaves.size(), guarded(update, all_guards));
+    if (intrinsic.defined()) update = intrinsic;
+    update = nest(info, leaves, first_reduce, block, guarded(update, all_guards));
 
     // The init nest re-runs the spatial loops that sit inside the first
     // reduction loop, over fresh variables.

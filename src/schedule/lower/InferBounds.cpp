@@ -31,8 +31,8 @@ std::vector<Range> region_read_by_consumer(const LowerContext& ctx, const StageI
   const auto& leaves = c.leaf_loops();
   auto attach = std::find(leaves.begin(), leaves.end(), p.attach_loop());
   ANVIL_SCHEDULE_CHECK(attach != leaves.end(),
-                       p.name() << " is computed at " << c.name() << "." << p.attach_loop()->name
-                                << ", which is no longer a loop of " << c.name()
+                       p.name() << " is computed at loop " << p.attach_loop()->name << " of "
+                                << c.name() << ", which is no longer a loop of " << c.name()
                                 << " (it was split or fused after compute_at)");
   IntervalMap relax;
   for (auto it = attach + 1; it != leaves.end(); ++it) {

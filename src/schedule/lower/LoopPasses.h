@@ -4,3 +4,16 @@
 #pragma once
 
 #include "anvil/schedule/LoopPasses.h"
+
+#include <string>
+#include <unordered_map>
+
+#include "anvil/schedule/Tensorize.h"
+
+namespace anvil {
+
+// Replaces the marker of each tensorized block (see BuildLoopNest.cpp) by the
+// code its intrinsic emits for the operands' flattened regions.
+Stmt lower_tensorize(const Stmt& s, const std::unordered_map<std::string, const TensorIntrin*>& intrins);
+
+}  // namespace anvil

@@ -33,6 +33,9 @@ struct LowerContext {
   const StageInfo& info(const Stage* s) const;
 };
 
+// The call that marks a tensorized block until lower_tensorize replaces it.
+inline constexpr const char* kTensorizeCall = "anvil.tensorize";
+
 // Pass 1: substitute inlined stages into their consumers' bodies.
 LowerContext inline_stages(const Schedule& schedule);
 // Pass 2: the region of each stage to compute, and its loops' extents and values.

@@ -38,6 +38,19 @@ std::vector<std::pair<Tensor, BufferArg>> bind_arguments(const Schedule& sch,
   return bound;
 }
 
+std::unordered_map<std::string, const TensorIntrin*> tensor_intrinsics(const Schedule& sch) {
+  std::unordered_map<std::string, const TensorIntrin*> intrins;
+  for (const Stage* s : sch.stages()) {
+    for (const Loop& l : s->leaf_loops()) {
+      if (!l->tensorize_intrin) continue;
+      auto [it, inserted] = intrins.emplace(l->tensorize_intrin->name, l->tensorize_intrin);
+      ANVIL_USER_CHECK(inserted || it->second == l->tensorize_intrin,
+                       "two different tensor intrinsics are named " << l->tensorize_intrin->name);
+    }
+  }
+  return intrins;
+}
+
 void log_pass(const LowerOptions& options, const char* pass, const Stmt& s) {
   if (options.log) *options.log << "// after " << pass << "\n" << s << "\n";
 }
@@ -61,6 +74,8 @@ LoweredFunc lower(const Schedule& schedule, const std::vector<Tensor>& args,
   log_pass(options, "build_loop_nest", s);
   s = flatten_storage(s, bound, aligns);
   log_pass(options, "flatten_storage", s);
+  s = lower_tensorize(s, tensor_intrinsics(schedule));
+  log_pass(options, "lower_tensorize", s);
   s = simplify(s);
   log_pass(options, "simplify", s);
   s = unroll_loops(s, options.max_explicit_unroll);

@@ -9,12 +9,30 @@ namespace anvil {
 
 namespace {
 
-bool reads_buffer(const Stmt& s, const Var& buffer) {
+// Any use of the buffer other than as the target of a store: a load, or the
+// handle passed to a call.
+class ReadsBuffer : public IRVisitor {
+ public:
+  explicit ReadsBuffer(const Var& buffer) : buffer_(buffer) {}
   bool found = false;
-  post_order_visit(s, [&](const IRNode* n) {
-    if (n->kind == IRNodeKind::Load && static_cast<const Load*>(n)->buffer.same_as(buffer)) found = true;
-  });
-  return found;
+  using IRVisitor::visit;
+
+ protected:
+  void visit_node(const Variable* op) override { found = found || op == buffer_.get(); }
+  void visit_node(const Store* op) override {
+    visit(op->value);
+    visit(op->index);
+    visit(op->predicate);
+  }
+
+ private:
+  const Var& buffer_;
+};
+
+bool reads_buffer(const Stmt& s, const Var& buffer) {
+  ReadsBuffer r(buffer);
+  r.visit(s);
+  return r.found;
 }
 
 class DropStores : public IRMutator {

@@ -270,8 +270,12 @@ class Vectorizer : public IRMutator {
       bool ok = true;
       post_order_visit(*side, [&](const IRNode* n) {
         switch (n->kind) {
-          case IRNodeKind::Add: case IRNodeKind::Sub: case IRNodeKind::Variable:
-          case IRNodeKind::IntImm: break;
+          case IRNodeKind::Add: case IRNodeKind::Sub: case IRNodeKind::IntImm: break;
+          case IRNodeKind::Variable:
+            // A let-bound variable may hide the lane; the end-point test
+            // substitutes only the loop variable itself.
+            if (lets_.count(static_cast<const Variable*>(n))) ok = false;
+            break;
           case IRNodeKind::Mul: {
             auto* m = static_cast<const Mul*>(n);
             if (uses_var(m->a, var_) && uses_var(m->b, var_)) ok = false;

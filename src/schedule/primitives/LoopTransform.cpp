@@ -11,9 +11,20 @@ namespace {
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
+void Stage::check_not_attach_point(const Loop& loop, const char* primitive) const {
+  for (const Stage* s : schedule_->stages()) {
+    ANVIL_SCHEDULE_CHECK(s->attach_loop_ != loop,
+                         primitive << " of loop " << loop->name << " of " << name() << ": stage "
+                                   << s->name()
+                                   << " is computed at this loop; transform the loop before "
+                                      "compute_at, or compute that stage elsewhere first");
+  }
+}
+
 std::pair<Loop, Loop> Stage::split(const Loop& loop, Factor factor) {
   check_compute("split");
   size_t pos = leaf_position(loop, "split");
+  check_not_attach_point(loop, "split");
   ANVIL_SCHEDULE_CHECK(factor.value > 0, "split of " << "loop " << loop->name << " of " << name()
                                                      << ": factor " << factor.value
                                                      << " must be positive");
@@ -34,6 +45,7 @@ std::pair<Loop, Loop> Stage::split(const Loop& loop, Factor factor) {
 std::pair<Loop, Loop> Stage::split_nparts(const Loop& loop, Factor nparts) {
   check_compute("split_nparts");
   size_t pos = leaf_position(loop, "split_nparts");
+  check_not_attach_point(loop, "split_nparts");
   ANVIL_SCHEDULE_CHECK(nparts.value > 0, "split_nparts of " << "loop " << loop->name << " of " << name()
                                                             << ": nparts " << nparts.value
                                                             << " must be positive");
@@ -64,6 +76,8 @@ std::vector<Loop> Stage::tile(const Loop& x, const Loop& y, Factor x_factor, Fac
 Loop Stage::fuse(const Loop& outer, const Loop& inner) {
   check_compute("fuse");
   size_t po = leaf_position(outer, "fuse"), pi = leaf_position(inner, "fuse");
+  check_not_attach_point(outer, "fuse");
+  check_not_attach_point(inner, "fuse");
   ANVIL_SCHEDULE_CHECK(pi == po + 1, "fuse of " << name() << ": " << outer->name << " and "
                                                 << inner->name
                                                 << " must be adjacent, outer then inner");

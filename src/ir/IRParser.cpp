@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "IRLexer.h"
 #include "anvil/ir/IROperator.h"
 #include "anvil/ir/IRPrinter.h"
 #include "anvil/support/Error.h"
@@ -16,151 +17,9 @@ namespace anvil {
 
 namespace {
 
-struct Token {
-  enum Kind { Ident, Number, String, Punct, End } kind = End;
-  std::string text;  // for String: the unescaped value
-  int line = 1, col = 1;
-};
-
-std::string describe(const Token& t) {
-  switch (t.kind) {
-    case Token::End: return "end of input";
-    case Token::String: return "string \"" + t.text + "\"";
-    default: return "'" + t.text + "'";
-  }
-}
-
-class Lexer {
- public:
-  explicit Lexer(const std::string& text) : text_(text) {}
-
-  std::vector<Token> run() {
-    std::vector<Token> tokens;
-    while (true) {
-      skip_space_and_comments();
-      Token t;
-      t.line = line_;
-      t.col = col_;
-      if (pos_ >= text_.size()) {
-        tokens.push_back(t);
-        return tokens;
-      }
-      char c = text_[pos_];
-      if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-        t.kind = Token::Ident;
-        while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(peek())) ||
-                                       peek() == '_' || peek() == '.')) {
-          t.text += advance();
-        }
-      } else if (std::isdigit(static_cast<unsigned char>(c))) {
-        t.kind = Token::Number;
-        lex_number(t.text);
-      } else if (c == '"') {
-        t.kind = Token::String;
-        lex_string(t);
-      } else {
-        t.kind = Token::Punct;
-        static const char* kTwoChar[] = {"==", "!=", "<=", ">=", "&&", "||", "<<", ">>", "=>"};
-        for (const char* two : kTwoChar) {
-          if (text_.compare(pos_, 2, two) == 0) t.text = two;
-        }
-        if (t.text.empty()) {
-          if (std::string("()[]{},:=+-*/%<>!~&|^").find(c) == std::string::npos) {
-            fail(t, std::string("unexpected character '") + c + "'");
-          }
-          t.text = std::string(1, c);
-        }
-        for (size_t i = 0; i < t.text.size(); ++i) advance();
-      }
-      tokens.push_back(std::move(t));
-    }
-  }
-
-  [[noreturn]] static void fail(const Token& at, const std::string& message) {
-    throw UserError(std::to_string(at.line) + ":" + std::to_string(at.col) + ": " + message);
-  }
-
- private:
-  char peek(size_t ahead = 0) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
-  char advance() {
-    char c = text_[pos_++];
-    if (c == '\n') {
-      line_++;
-      col_ = 1;
-    } else {
-      col_++;
-    }
-    return c;
-  }
-  void skip_space_and_comments() {
-    while (pos_ < text_.size()) {
-      if (std::isspace(static_cast<unsigned char>(peek()))) {
-        advance();
-      } else if (peek() == '/' && peek(1) == '/') {
-        while (pos_ < text_.size() && peek() != '\n') advance();
-      } else {
-        return;
-      }
-    }
-  }
-  // Digits, an optional fraction and exponent, then a type suffix (i64, u4,
-  // f, f16, bf16): the parser interprets the whole spelling.
-  void lex_number(std::string& out) {
-    auto digits = [&] {
-      while (std::isdigit(static_cast<unsigned char>(peek()))) out += advance();
-    };
-    digits();
-    if (peek() == '.' && std::isdigit(static_cast<unsigned char>(peek(1)))) {
-      out += advance();
-      digits();
-    }
-    if ((peek() == 'e' || peek() == 'E') &&
-        (std::isdigit(static_cast<unsigned char>(peek(1))) ||
-         ((peek(1) == '-' || peek(1) == '+') && std::isdigit(static_cast<unsigned char>(peek(2)))))) {
-      out += advance();
-      out += advance();
-      digits();
-    }
-    while (std::isalnum(static_cast<unsigned char>(peek()))) out += advance();
-  }
-  void lex_string(Token& t) {
-    advance();  // opening quote
-    while (true) {
-      if (pos_ >= text_.size()) fail(t, "unterminated string");
-      char c = advance();
-      if (c == '"') return;
-      if (c != '\\') {
-        t.text += c;
-        continue;
-      }
-      if (pos_ >= text_.size()) fail(t, "unterminated string");
-      char e = advance();
-      switch (e) {
-        case 'n': t.text += '\n'; break;
-        case 't': t.text += '\t'; break;
-        case 'r': t.text += '\r'; break;
-        case '"': t.text += '"'; break;
-        case '\\': t.text += '\\'; break;
-        case 'x': {
-          std::string hex;
-          for (int i = 0; i < 2 && std::isxdigit(static_cast<unsigned char>(peek())); ++i) {
-            hex += advance();
-          }
-          if (hex.empty()) fail(t, "\\x without hex digits in a string");
-          t.text += static_cast<char>(std::stoi(hex, nullptr, 16));
-          break;
-        }
-        default: fail(t, std::string("unknown escape \\") + e + " in a string");
-      }
-    }
-  }
-
-  const std::string& text_;
-  size_t pos_ = 0;
-  int line_ = 1, col_ = 1;
-};
+using ir_text::describe;
+using ir_text::Lexer;
+using ir_text::Token;
 
 std::optional<DataType> as_type_name(const std::string& s) {
   try {

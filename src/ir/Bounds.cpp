@@ -2,6 +2,8 @@
 // expression as (simplified) expressions over the variables outside the scope.
 #include "anvil/ir/Bounds.h"
 
+#include "anvil/ir/IRVisitor.h"
+
 #include "SimplifyInternal.h"
 #include "anvil/ir/IROperator.h"
 #include "anvil/ir/Simplify.h"
@@ -125,9 +127,25 @@ class BoundsOf {
     return {make_zero(s) - top, top};
   }
 
+  // An integer expression over variables outside the scope only (no loads or
+  // calls, whose values are opaque) is exactly itself: e.g. floormod(f, 6)
+  // with f fixed is one point, not [0, 5].
+  bool is_fixed_point(const Expr& e) const {
+    if (!e.type().is_scalar() || !e.type().is_int_or_uint()) return false;
+    bool fixed = true;
+    post_order_visit(e, [&](const IRNode* n) {
+      if (n->kind == IRNodeKind::Load || n->kind == IRNodeKind::Call ||
+          n->kind == IRNodeKind::TensorLoad ||
+          (n->kind == IRNodeKind::Variable && scope_.count(static_cast<const Variable*>(n))))
+        fixed = false;
+    });
+    return fixed;
+  }
+
   Interval compute(const Expr& e) {
     DataType t = e.type();
     if (e.as<IntImm>() || e.as<FloatImm>()) return Interval::single_point(e);
+    if (!e.as<Variable>() && is_fixed_point(e)) return Interval::single_point(e);
     if (const Variable* v = e.as<Variable>()) {
       auto it = scope_.find(v);
       if (it != scope_.end()) return it->second;

@@ -147,11 +147,16 @@ class Vectorizer : public IRMutator {
       }
       // Each branch is evaluated only in the lanes that take it.
       Expr saved = mask_;
+      bool saved_lane0 = lane0_on_;
+      Expr lane0_cond = substitute(op->args[0], var_, min_);
       mask_ = saved.defined() ? (saved && c) : c;
+      lane0_on_ = saved_lane0 && can_prove(lane0_cond, scope_);
       Expr t = mutate(op->args[1]);
       mask_ = saved.defined() ? (saved && !c) : !c;
+      lane0_on_ = saved_lane0 && can_prove(!lane0_cond, scope_);
       Expr f = mutate(op->args[2]);
       mask_ = saved;
+      lane0_on_ = saved_lane0;
       return Select::make(c, widen(t), widen(f));
     }
     return widen_call(op, self);

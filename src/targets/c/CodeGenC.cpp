@@ -359,7 +359,10 @@ void CodeGenC::emit_allocate(const Allocate* op) {
   }
   ANVIL_USER_CHECK(!constant || count >= 0, what << " in function '" << func_name_
                                                   << "' has a negative size " << count);
-  bool on_stack = op->scope != "global" && constant && count * op->dtype.bytes() <= 64 * 1024;
+  // Small constant-size buffers live on the stack whatever their scope: a
+  // stage computed inside a loop would otherwise pay a heap allocation per
+  // iteration. 64 KiB stays well inside an OpenMP worker's default stack.
+  bool on_stack = constant && count * op->dtype.bytes() <= 64 * 1024;
   std::string name = bind(op->buffer);
   buffer_types_[op->buffer.get()] = op->dtype;
   line() << "{\n";

@@ -80,9 +80,13 @@ TEST(Bounds, FloorDivModWithNegatives) {
   expect_const(bounds_of(floormod(x, 8), s), 0, 7);
   expect_const(bounds_of(truncdiv(x, 4), s), -2, 1);
   expect_const(bounds_of(truncmod(x, 4), s), -3, 3);
-  // floormod of an unknown value by a positive constant is always in [0, c-1].
+  // floormod of an unknown value by a positive constant is in [0, c-1]...
   Var y("y");
-  expect_const(bounds_of(floormod(y, 8), {}), 0, 7);
+  expect_const(bounds_of(floormod(y, 8), IntervalMap{{y.get(), Interval::everything()}}), 0, 7);
+  // ...but with its operand fixed (outside the scope) it is exactly itself.
+  Interval fixed = bounds_of(floormod(y, 8), {});
+  EXPECT_TRUE(fixed.is_single_point());
+  EXPECT_TRUE(fixed.min.as<FloorMod>());
   // A dividend already inside [0, c - 1] keeps its own interval.
   expect_const(bounds_of(floormod(x, 16), range(x, 2, 9)), 2, 9);
   expect_const(bounds_of(floordiv(x, -2), range(x, 1, 5)), -3, -1);

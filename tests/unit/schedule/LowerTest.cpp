@@ -15,8 +15,10 @@
 #include "anvil/schedule/Lower.h"
 #include "anvil/schedule/Schedule.h"
 #include "anvil/support/Error.h"
+#include "support/ErrorMessage.h"
 
 using namespace anvil;
+using anvil::testing::schedule_error;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -113,16 +115,6 @@ std::string user_error(F&& f) {
   } catch (const ScheduleError& e) {
     ADD_FAILURE() << "expected a UserError, got a ScheduleError: " << e.what();
   } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-template <typename F>
-std::string schedule_error(F&& f) {
-  try {
-    f();
-  } catch (const ScheduleError& e) {
     return e.what();
   }
   return "";

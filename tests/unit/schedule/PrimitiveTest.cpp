@@ -7,8 +7,10 @@
 #include "anvil/schedule/Lower.h"
 #include "anvil/schedule/Schedule.h"
 #include "anvil/support/Error.h"
+#include "support/ErrorMessage.h"
 
 using namespace anvil;
+using anvil::testing::schedule_error;
 using ::testing::HasSubstr;
 
 namespace {
@@ -25,17 +27,6 @@ std::vector<std::string> names(const std::vector<Loop>& loops) {
   std::vector<std::string> out;
   for (const Loop& l : loops) out.push_back(l->name);
   return out;
-}
-
-// Runs f and returns the ScheduleError message it throws ("" when none).
-template <typename F>
-std::string schedule_error(F&& f) {
-  try {
-    f();
-  } catch (const ScheduleError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -12,11 +12,13 @@
 #include "anvil/schedule/Lower.h"
 #include "anvil/schedule/Tensorize.h"
 #include "anvil/support/Error.h"
+#include "support/ErrorMessage.h"
 #include "anvil/support/HostBuffer.h"
 #include "anvil/targets/Module.h"
 #include "anvil/targets/Target.h"
 
 using namespace anvil;
+using anvil::testing::schedule_error;
 using ::testing::HasSubstr;
 
 namespace {
@@ -65,16 +67,6 @@ Loop schedule_for_intrinsic(Schedule& sch, const MatMul& m, int j_factor = kLane
   auto [ko, ki] = s.split(s.reduce_axis(0), kDepth);
   s.reorder({s.axis(0), jo, ko, ji, ki});
   return ji;
-}
-
-template <typename F>
-std::string schedule_error(F&& f) {
-  try {
-    f();
-  } catch (const ScheduleError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -1,0 +1,34 @@
+// The subcommands of the `anvil` command line, one file each. Each adds itself
+// to the app and returns the function that runs it once parsed.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "Workloads.h"
+#include "anvil/schedule/Schedule.h"
+
+namespace anvil::tools {
+
+using CommandRunner = std::function<int()>;
+
+CommandRunner add_ops_command(CLI::App& app);
+CommandRunner add_lower_command(CLI::App& app);
+CommandRunner add_run_command(CLI::App& app);
+
+// Options every workload-based subcommand takes.
+struct WorkloadOptions {
+  std::string op;
+  std::string shape;
+  std::string trace_path;
+  std::string target = "c -mcpu=native";
+};
+void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
+// The schedule of the workload: replayed from --trace, or the default one.
+std::unique_ptr<Schedule> make_schedule(const Workload& w, const WorkloadOptions& o);
+std::string read_text_file(const std::string& path);
+
+}  // namespace anvil::tools

@@ -33,6 +33,8 @@ inline constexpr PassEntry kPassTable[] = {
      "expand unrolled loops of constant extent <= 64 into copies of their body"},
     {"vectorize_loops", &vectorize_loops,
      "vectorized loops to Ramp/Broadcast vector IR, lane predicates for guards"},
+    {"partition_loops", &partition_loops,
+     "split loops into guarded prologue/epilogue and a guard-free steady state"},
     {"remove_dead_code", &remove_dead_code,
      "drop empty loops, unread allocations, unused lets, pure evaluations, empty ifs"},
 };

@@ -79,6 +79,9 @@ int anvil_module_num_functions(const AnvilModule* module);
 /* The i-th function's name, or NULL when i is out of range. */
 const char* anvil_module_function_name(const AnvilModule* module, int i);
 int anvil_module_get_function(AnvilModule* module, const char* name, AnvilFunction** out);
+/* The manifest entry of a function (name, argument dtypes and shapes), owned by
+ * the module; NULL for a NULL function. */
+const AnvilFunctionInfo* anvil_function_info(const AnvilFunction* function);
 
 /* ---- calling: args are the function's buffers in manifest order; each must
  * match the manifest's dtype and shape exactly, be on kDLCPU, compact
@@ -88,13 +91,20 @@ int anvil_function_call(const AnvilFunction* function, DLTensor* const* args, in
 /* ---- errors */
 const char* anvil_last_error(void);
 
-/* ---- the thread pool that runs the parallel loops of compiled kernels */
+/* ---- the thread pool that runs the parallel loops of compiled kernels.
+ * Its default size is the environment variable ANVIL_NUM_THREADS when set to
+ * a positive integer, else one thread per core this process may run on
+ * (sched_getaffinity). The threads start on the first parallel_for. */
 void anvil_set_num_threads(int num_threads); /* <= 0: one per available core */
 int anvil_get_num_threads(void);
 
 /* Runs body(task, num_tasks, closure) for task = 0 .. num_tasks-1 on the pool
  * and waits for all. Returns 0, or the first nonzero value a body returned.
- * Generated code calls this for parallel loops; nested calls run serially. */
+ * Generated code calls this for parallel loops; nested calls run serially.
+ * Each thread (the caller included) runs one contiguous chunk of tasks and
+ * stops its chunk at a failure; "first" is the failing task of lowest index
+ * among those run. A call made while another thread's call holds the pool runs
+ * serially in its own thread. */
 typedef int32_t (*AnvilParallelBody)(int64_t task, int64_t num_tasks, void* closure);
 int32_t anvil_parallel_for(int64_t num_tasks, AnvilParallelBody body, void* closure);
 

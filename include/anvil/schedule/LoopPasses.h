@@ -1,7 +1,8 @@
 // Loop-level lowering passes that run after storage flatten, public so that
 // tools (anvil-opt, the pass-file tests) can run them one at a time. They are
 // implemented in src/schedule/lower/: UnrollLoops.cpp, VectorizeLoops.cpp,
-// RemoveDeadCode.cpp; lower() runs them in order (Pipeline.cpp).
+// PartitionLoops.cpp, RemoveDeadCode.cpp; lower() runs them in order
+// (Pipeline.cpp).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,12 @@ Stmt unroll_loops(const Stmt& s, int64_t max_extent);
 // A loop body that cannot be vectorized safely (a reduction into one scalar
 // across lanes, an allocation inside) stays a serial loop.
 Stmt vectorize_loops(const Stmt& s);
+
+// Splits each serial or parallel loop whose body holds `if (likely(c))`
+// guards that bound the loop variable (c linear in it, nothing else bound
+// inside the loop) into a prologue, a guard-free steady state, and an
+// epilogue that keeps the guards.
+Stmt partition_loops(const Stmt& s);
 
 // Removes loops that never run, allocations never read, unused lets, pure
 // evaluations and empty blocks.

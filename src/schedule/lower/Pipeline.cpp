@@ -84,6 +84,10 @@ LoweredFunc lower(const Schedule& schedule, const std::vector<Tensor>& args,
   log_pass(options, "vectorize_loops", s);
   s = simplify(s);
   log_pass(options, "simplify", s);
+  s = partition_loops(s);
+  log_pass(options, "partition_loops", s);
+  s = simplify(s);
+  log_pass(options, "simplify", s);
   s = remove_dead_code(s);
   log_pass(options, "remove_dead_code", s);
 

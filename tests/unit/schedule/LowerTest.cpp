@@ -194,7 +194,15 @@ TEST(LowerPaddedConv, ComputeAtRowTileAllocatesTheHalo) {
   Stmt tile_body = loop_body(f.body, ho->var.name());
   ASSERT_TRUE(tile_body.defined()) << text;
   EXPECT_EQ(allocations(tile_body).size(), 1u) << text;
-  EXPECT_EQ(count_guarded_loads(f.body, "data"), 1) << text;
+  // Every read of the input is under the padding condition (loop
+  // partitioning may copy the pad nest into a steady state and a tail).
+  int guarded = count_guarded_loads(f.body, "data");
+  EXPECT_GE(guarded, 1) << text;
+  int loads = 0;
+  post_order_visit(f.body, [&](const IRNode* n) {
+    if (n->kind == IRNodeKind::Load && static_cast<const Load*>(n)->buffer.name() == "data") loads++;
+  });
+  EXPECT_EQ(loads, guarded) << text;
 }
 
 // With stride s and t output rows a tile, the window reads (t - 1) * s + 3

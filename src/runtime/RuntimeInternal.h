@@ -1,0 +1,16 @@
+/* Private to src/runtime: the thread-local error buffer shared by the loader
+ * and the thread pool. Internal symbols are hidden so the shared library
+ * exports only the anvil_* C API. */
+#ifndef ANVIL_RUNTIME_INTERNAL_H_
+#define ANVIL_RUNTIME_INTERNAL_H_
+
+#include "anvil/runtime.h"
+
+#define ANVIL_RT_HIDDEN __attribute__((visibility("hidden")))
+
+/* Formats the calling thread's last error and returns `status` (so a failure
+ * path is one statement: return anvil_rt_fail(ANVIL_ERROR_LOAD, "...", ...)). */
+ANVIL_RT_HIDDEN int anvil_rt_fail(int status, const char* format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif /* ANVIL_RUNTIME_INTERNAL_H_ */

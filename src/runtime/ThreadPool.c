@@ -1,0 +1,249 @@
+/* The runtime's thread pool for the parallel loops of compiled kernels: a
+ * fixed set of pthreads started on first use, each taking one contiguous
+ * chunk of the tasks while the calling thread runs chunk 0.
+ *
+ * One parallel_for owns the pool at a time (pool_mu). A caller that finds the
+ * pool busy (another application thread, or a body that calls parallel_for
+ * again) runs its tasks serially instead of waiting, so no combination of
+ * callers can deadlock. Resizing is requested by anvil_set_num_threads and
+ * applied by the next parallel_for that owns the pool. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "RuntimeInternal.h"
+
+enum { kMaxThreads = 1024 };
+
+typedef struct {
+  int64_t first_failed_task; /* INT64_MAX when none failed */
+  int32_t result;
+} ChunkResult;
+
+typedef struct {
+  pthread_mutex_t pool_mu; /* held by the parallel_for that owns the pool */
+  pthread_mutex_t mu;      /* guards the fields below */
+  pthread_cond_t work_cv;  /* a new job, or shutdown */
+  pthread_cond_t done_cv;  /* pending reached 0 */
+  pthread_t* workers;
+  int num_workers; /* threads besides the caller */
+  uint64_t generation;
+  uint64_t start_generation; /* generation when the workers were created */
+  int shutdown;
+  int pending;
+  /* The current job. */
+  int64_t num_tasks;
+  int num_chunks;
+  AnvilParallelBody body;
+  void* closure;
+  ChunkResult* results; /* one per chunk */
+} Pool;
+
+static Pool pool = {
+    .pool_mu = PTHREAD_MUTEX_INITIALIZER,
+    .mu = PTHREAD_MUTEX_INITIALIZER,
+    .work_cv = PTHREAD_COND_INITIALIZER,
+    .done_cv = PTHREAD_COND_INITIALIZER,
+};
+
+/* Threads requested (0: not decided yet; read ANVIL_NUM_THREADS on first use). */
+static int requested_threads;
+/* Set in pool workers and in a caller while it runs a parallel_for: a nested
+ * call runs serially. */
+static _Thread_local int in_parallel;
+
+static int available_cpus(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+static int clamp_threads(int n) {
+  if (n <= 0) n = available_cpus();
+  return n > kMaxThreads ? kMaxThreads : n;
+}
+
+static int default_threads(void) {
+  const char* env = getenv("ANVIL_NUM_THREADS");
+  if (env && *env) {
+    char* end = NULL;
+    long n = strtol(env, &end, 10);
+    if (end && *end == 0) return clamp_threads(n <= 0 ? 0 : n > kMaxThreads ? kMaxThreads : (int)n);
+  }
+  return clamp_threads(0);
+}
+
+void anvil_set_num_threads(int num_threads) {
+  __atomic_store_n(&requested_threads, clamp_threads(num_threads), __ATOMIC_RELAXED);
+}
+
+int anvil_get_num_threads(void) {
+  int n = __atomic_load_n(&requested_threads, __ATOMIC_RELAXED);
+  if (n == 0) {
+    int zero = 0;
+    n = default_threads();
+    /* Another thread may have decided first; keep its value. */
+    if (!__atomic_compare_exchange_n(&requested_threads, &zero, n, 0, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED))
+      n = zero;
+  }
+  return n;
+}
+
+/* Runs chunk `c` of the current job: tasks [begin, end), stopping at the first
+ * failure. */
+static void run_chunk(int64_t num_tasks, int num_chunks, int c, AnvilParallelBody body,
+                      void* closure, ChunkResult* result) {
+  int64_t q = num_tasks / num_chunks, r = num_tasks % num_chunks;
+  int64_t begin = c * q + (c < r ? c : r);
+  int64_t end = begin + q + (c < r ? 1 : 0);
+  result->first_failed_task = INT64_MAX;
+  result->result = 0;
+  for (int64_t t = begin; t < end; ++t) {
+    int32_t rc = body(t, num_tasks, closure);
+    if (rc != 0) {
+      result->first_failed_task = t;
+      result->result = rc;
+      return;
+    }
+  }
+}
+
+static void* worker_main(void* arg) {
+  int index = (int)(intptr_t)arg; /* chunk index: 1 .. num_workers */
+  in_parallel = 1;
+  pthread_mutex_lock(&pool.mu);
+  /* Not pool.generation: a job posted before this thread first runs must
+   * still count as new. */
+  uint64_t seen = pool.start_generation;
+  for (;;) {
+    while (!pool.shutdown && pool.generation == seen) pthread_cond_wait(&pool.work_cv, &pool.mu);
+    if (pool.shutdown) break;
+    seen = pool.generation;
+    int64_t num_tasks = pool.num_tasks;
+    int num_chunks = pool.num_chunks;
+    AnvilParallelBody body = pool.body;
+    void* closure = pool.closure;
+    ChunkResult* results = pool.results;
+    pthread_mutex_unlock(&pool.mu);
+    if (index < num_chunks) run_chunk(num_tasks, num_chunks, index, body, closure, &results[index]);
+    pthread_mutex_lock(&pool.mu);
+    if (--pool.pending == 0) pthread_cond_signal(&pool.done_cv);
+  }
+  pthread_mutex_unlock(&pool.mu);
+  return NULL;
+}
+
+/* Stops and joins every worker. Called with pool_mu held. */
+static void stop_workers(void) {
+  pthread_mutex_lock(&pool.mu);
+  pool.shutdown = 1;
+  pthread_cond_broadcast(&pool.work_cv);
+  pthread_mutex_unlock(&pool.mu);
+  for (int i = 0; i < pool.num_workers; ++i) pthread_join(pool.workers[i], NULL);
+  free(pool.workers);
+  pool.workers = NULL;
+  pool.num_workers = 0;
+  pool.shutdown = 0;
+}
+
+/* Makes the pool hold `want` workers; keeps fewer if threads cannot be made.
+ * Called with pool_mu held. */
+static void resize_workers(int want) {
+  if (pool.num_workers == want) return;
+  stop_workers();
+  if (want == 0) return;
+  pool.workers = calloc((size_t)want, sizeof(pthread_t));
+  if (!pool.workers) return;
+  pool.start_generation = pool.generation;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  /* Generated kernels keep small buffers on the stack (up to 64 KiB each). */
+  pthread_attr_setstacksize(&attr, 8u << 20);
+  for (int i = 0; i < want; ++i) {
+    if (pthread_create(&pool.workers[i], &attr, worker_main, (void*)(intptr_t)(i + 1)) != 0)
+      break;
+    pool.num_workers = i + 1;
+  }
+  pthread_attr_destroy(&attr);
+}
+
+static int32_t run_serial(int64_t num_tasks, AnvilParallelBody body, void* closure) {
+  for (int64_t t = 0; t < num_tasks; ++t) {
+    int32_t rc = body(t, num_tasks, closure);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+int32_t anvil_parallel_for(int64_t num_tasks, AnvilParallelBody body, void* closure) {
+  if (!body) {
+    anvil_rt_fail(ANVIL_ERROR_INVALID_ARGUMENT, "anvil_parallel_for: body is NULL");
+    return ANVIL_ERROR_INVALID_ARGUMENT;
+  }
+  if (num_tasks <= 0) return 0;
+  int threads = anvil_get_num_threads();
+  if (in_parallel || threads <= 1 || num_tasks == 1) return run_serial(num_tasks, body, closure);
+  if (pthread_mutex_trylock(&pool.pool_mu) != 0) return run_serial(num_tasks, body, closure);
+
+  resize_workers(threads - 1);
+  int chunks = pool.num_workers + 1;
+  if ((int64_t)chunks > num_tasks) chunks = (int)num_tasks;
+  ChunkResult stack_results[64];
+  ChunkResult* results =
+      chunks <= 64 ? stack_results : malloc((size_t)chunks * sizeof(ChunkResult));
+  if (!results || chunks <= 1) {
+    pthread_mutex_unlock(&pool.pool_mu);
+    return run_serial(num_tasks, body, closure);
+  }
+
+  pthread_mutex_lock(&pool.mu);
+  pool.num_tasks = num_tasks;
+  pool.num_chunks = chunks;
+  pool.body = body;
+  pool.closure = closure;
+  pool.results = results;
+  pool.pending = pool.num_workers;
+  ++pool.generation;
+  pthread_cond_broadcast(&pool.work_cv);
+  pthread_mutex_unlock(&pool.mu);
+
+  in_parallel = 1;
+  run_chunk(num_tasks, chunks, 0, body, closure, &results[0]);
+  in_parallel = 0;
+
+  pthread_mutex_lock(&pool.mu);
+  while (pool.pending > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
+  pthread_mutex_unlock(&pool.mu);
+
+  /* The failure of the lowest task wins, so the result does not depend on
+   * which thread finished first. */
+  int64_t first = INT64_MAX;
+  int32_t rc = 0;
+  for (int c = 0; c < chunks; ++c) {
+    if (results[c].first_failed_task < first) {
+      first = results[c].first_failed_task;
+      rc = results[c].result;
+    }
+  }
+  if (results != stack_results) free(results);
+  pthread_mutex_unlock(&pool.pool_mu);
+  return rc;
+}
+
+/* Joins the workers when the library is unloaded (dlclose of a module that
+ * linked the runtime, or exit): a worker left running would execute unmapped
+ * code. Skipped when a parallel_for is in flight (exit called from a body). */
+__attribute__((destructor)) static void shutdown_pool(void) {
+  if (pthread_mutex_trylock(&pool.pool_mu) != 0) return;
+  stop_workers();
+  pthread_mutex_unlock(&pool.pool_mu);
+}

@@ -14,6 +14,11 @@ packages=(
   libgmock-dev
   nlohmann-json3-dev # trace JSON
   libcli11-dev       # the anvil command line
+  libdlpack-dev      # DLPack tensors in the runtime C API (anvil/runtime.h)
+  llvm-16-dev        # the LLVM CPU backend: IRBuilder codegen, ORC JIT, object emission
+  qemu-user          # runs the AArch64 kernels of the LLVM backend's tests
+  gcc-aarch64-linux-gnu   # links AArch64 objects (LLVM backend tests)
+  libc6-dev-arm64-cross   # the AArch64 libc those links use
 )
 
 missing=()

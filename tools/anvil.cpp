@@ -3,6 +3,8 @@
 //   anvil ops                                   the operators it can build
 //   anvil lower --op matmul --shape 64,64,64    the loop IR (or C, or the trace)
 //   anvil run   --op matmul --shape 64,64,64    compile, check against the reference, time
+//   anvil bench --suite gemm-fp32 --json out.json   Anvil against peer libraries (bench/)
+//   anvil compile --op matmul --shape 64,64,64 -o libmatmul.so   an ahead-of-time module for the runtime
 #include <cstdio>
 #include <vector>
 
@@ -18,6 +20,8 @@ int main(int argc, char** argv) {
   add(add_ops_command(app));
   add(add_lower_command(app));
   add(add_run_command(app));
+  add(add_bench_command(app));
+  add(add_compile_command(app));
   CLI11_PARSE(app, argc, argv);
   try {
     for (auto& [cmd, runner] : commands)

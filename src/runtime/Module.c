@@ -126,6 +126,13 @@ int anvil_module_load(const char* path, AnvilModule** out) {
     memcpy(open_path, path, len + 1);
   }
 
+  /* A name dlopen would look up in the library path is not checked here: it
+   * is not a file we can name. */
+  int status = strchr(open_path, '/') ? anvil_rt_check_elf(open_path, path) : ANVIL_OK;
+  if (status != ANVIL_OK) {
+    free(open_path);
+    return status;
+  }
   dlerror(); /* clear a stale message */
   void* handle = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
   free(open_path);
@@ -140,7 +147,6 @@ int anvil_module_load(const char* path, AnvilModule** out) {
   dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 
   const AnvilManifest* m = (const AnvilManifest*)dlsym(handle, "anvil_manifest");
-  int status = ANVIL_OK;
   if (!m) {
     status = anvil_rt_fail(ANVIL_ERROR_LOAD,
                            "%s is not an Anvil module: it has no 'anvil_manifest' symbol "

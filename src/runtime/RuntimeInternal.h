@@ -13,4 +13,10 @@
 ANVIL_RT_HIDDEN int anvil_rt_fail(int status, const char* format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Checks that the file at `open_path` is a complete ELF shared object for
+ * this machine before dlopen maps it (a truncated one would crash the process
+ * inside dlopen); messages name `path`. A file that cannot be opened passes:
+ * dlopen reports that itself. */
+ANVIL_RT_HIDDEN int anvil_rt_check_elf(const char* open_path, const char* path);
+
 #endif /* ANVIL_RUNTIME_INTERNAL_H_ */

@@ -1,5 +1,7 @@
-// build_module: writes the generated C to a private temporary directory, runs
-// the system C compiler on it, dlopens the result and resolves the functions.
+// build_module: for C targets writes the generated C to a private temporary
+// directory, runs the system C compiler on it, dlopens the result and resolves
+// the functions; for LLVM targets JIT-compiles (or emits an object and links a
+// .so). Also the LLVM backend's ahead-of-time entry points.
 #include "anvil/targets/Module.h"
 
 #include <dlfcn.h>
@@ -15,10 +17,12 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "anvil/support/Error.h"
 #include "anvil/targets/c/CodeGenC.h"
+#include "llvm/LLVMBackend.h"
 
 #ifndef ANVIL_SYSTEM_CC
 #define ANVIL_SYSTEM_CC "cc"
@@ -96,6 +100,53 @@ std::vector<std::string> march_flags(const Target& target, const std::string& di
   return flags;
 }
 
+std::string make_temp_dir() {
+  std::filesystem::path tmp = std::filesystem::temp_directory_path() / "anvil-XXXXXX";
+  std::string templ = tmp.string();
+  ANVIL_USER_CHECK(mkdtemp(templ.data()) != nullptr,
+                   "build_module: cannot create a temporary directory " << templ << ": "
+                                                                        << std::strerror(errno));
+  return templ;
+}
+
+llvm_backend::Spec llvm_spec(const Target& target, const BuildOptions& options, const char* what) {
+  ANVIL_USER_CHECK(target.kind() == "llvm",
+                   what << ": target '" << target.to_string() << "' is not an llvm target");
+  ANVIL_USER_CHECK(options.opt_level >= 0 && options.opt_level <= 3,
+                   what << ": opt_level " << options.opt_level << " is not in 0..3");
+  llvm_backend::ResolvedTarget r = llvm_backend::resolve_target(
+      target.mtriple(), target.mcpu(), target.mattrs(), target.to_string());
+  return {r.triple, r.cpu, r.attrs, target.fast_math(), options.opt_level};
+}
+
+// The linker driver for a triple: the system compiler for the host, the
+// cross compiler for AArch64.
+std::string linker_for(const std::string& triple) {
+  if (llvm_backend::runs_on_host(triple)) return ANVIL_SYSTEM_CC;
+  if (triple.rfind("aarch64", 0) == 0) return "aarch64-linux-gnu-gcc";
+  throw UserError("no linker known for triple " + triple);
+}
+
+void link_shared(const std::string& object, const std::string& triple, const std::string& path,
+                 const BuildOptions& options, const std::string& log) {
+  std::vector<std::string> argv = {linker_for(triple), "-shared", "-o", path, object};
+#ifdef ANVIL_RUNTIME_LIBRARY
+  if (llvm_backend::runs_on_host(triple)) {
+    argv.push_back(ANVIL_RUNTIME_LIBRARY);
+    argv.push_back("-Wl,-rpath," + std::filesystem::path(ANVIL_RUNTIME_LIBRARY).parent_path().string());
+  }
+#endif
+  argv.insert(argv.end(), options.extra_flags.begin(), options.extra_flags.end());
+  argv.push_back("-lm");
+  int rc = run_process(argv, log);
+  if (rc != 0) {
+    std::string cmd;
+    for (const std::string& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+    throw UserError("linking " + path + " failed (exit " + std::to_string(rc) +
+                    ")\ncommand: " + cmd + "\n" + read_file(log));
+  }
+}
+
 }  // namespace
 
 struct Module::State {
@@ -110,6 +161,8 @@ struct Module::State {
   bool keep_files = false;
   void* handle = nullptr;
   LastErrorFn last_error = nullptr;
+  // An LLVM JIT module: owns the code the function pointers point into.
+  std::shared_ptr<llvm_backend::JitSession> jit;
   std::map<std::string, Function> functions;
   std::vector<std::string> names;  // in the order given to build_module
 
@@ -117,6 +170,8 @@ struct Module::State {
   State(const State&) = delete;
   State& operator=(const State&) = delete;
   ~State() {
+    functions.clear();
+    jit.reset();
     if (handle) dlclose(handle);
     if (!keep_files && !dir.empty()) {
       std::error_code ec;
@@ -164,8 +219,130 @@ const Target& Module::target() const {
   return state_->target;
 }
 
+void Module::save(const std::string& path) const {
+  ANVIL_USER_CHECK(state_, "save() of an empty Module");
+  ANVIL_USER_CHECK(!path.empty(), "Module::save: the output path is empty");
+  // Copy next to the destination, then rename: a reader (or a process that
+  // has the old file mapped) never sees a half-written library.
+  std::string tmp = path + ".tmp" + std::to_string(getpid());
+  std::error_code ec;
+  std::filesystem::copy_file(state_->library_path, tmp,
+                             std::filesystem::copy_options::overwrite_existing, ec);
+  ANVIL_USER_CHECK(!ec, "cannot write module to '" << path << "': " << ec.message());
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw UserError("cannot write module to '" + path + "': " + ec.message());
+  }
+}
+
+namespace {
+
+// dlopens state->library_path and resolves the module's functions.
+void load_library(Module::State& state, const std::vector<LoweredFunc>& funcs) {
+  state.handle = dlopen(state.library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!state.handle) {
+    const char* err = dlerror();
+    throw UserError("cannot load " + state.library_path + ": " + (err ? err : "unknown error"));
+  }
+  // libgomp keeps worker threads alive; unloading it under them crashes, so it
+  // stays loaded once a module brought it in.
+  dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+
+  state.last_error =
+      reinterpret_cast<LastErrorFn>(dlsym(state.handle, "anvil_module_last_error"));
+  ANVIL_ASSERT(state.last_error, "generated module lacks anvil_module_last_error");
+  for (const LoweredFunc& f : funcs) {
+    auto fn = reinterpret_cast<KernelFn>(dlsym(state.handle, f.name.c_str()));
+    ANVIL_ASSERT(fn, "generated module lacks function " << f.name);
+    state.functions[f.name] = {fn, f.args.size()};
+    state.names.push_back(f.name);
+  }
+}
+
+void check_unique_names(const std::vector<LoweredFunc>& funcs) {
+  std::set<std::string> seen;
+  for (const LoweredFunc& f : funcs)
+    ANVIL_USER_CHECK(seen.insert(f.name).second,
+                     "two functions named '" << f.name << "' in one module");
+}
+
+void build_llvm(Module::State& state, const std::vector<LoweredFunc>& funcs,
+                const BuildOptions& options) {
+  llvm_backend::Spec spec = llvm_spec(state.target, options, "build_module");
+  check_unique_names(funcs);
+  if (options.jit) {
+    state.jit = llvm_backend::jit_compile(funcs, spec);
+    state.source = state.jit->ir_text();
+    state.last_error = reinterpret_cast<LastErrorFn>(state.jit->lookup("anvil_module_last_error"));
+    for (const LoweredFunc& f : funcs) {
+      state.functions[f.name] = {reinterpret_cast<KernelFn>(state.jit->lookup(f.name)),
+                                 f.args.size()};
+      state.names.push_back(f.name);
+    }
+    return;
+  }
+  ANVIL_USER_CHECK(llvm_backend::runs_on_host(spec.triple),
+                   "build_module: code for " << spec.triple
+                                             << " cannot run in this process; use export_library");
+  state.dir = make_temp_dir();
+  state.source = llvm_backend::emit_ir_text(funcs, spec);
+  std::string object = state.dir + "/module.o";
+  llvm_backend::emit_object_file(funcs, spec, object);
+  state.library_path = state.dir + "/module.so";
+  link_shared(object, spec.triple, state.library_path, options, state.dir + "/link.log");
+  load_library(state, funcs);
+}
+
+}  // namespace
+
+void export_object(const std::vector<LoweredFunc>& funcs, const Target& target,
+                   const std::string& path, const BuildOptions& options) {
+  llvm_backend::Spec spec = llvm_spec(target, options, "export_object");
+  check_unique_names(funcs);
+  llvm_backend::emit_object_file(funcs, spec, path);
+}
+
+void export_library(const std::vector<LoweredFunc>& funcs, const Target& target,
+                    const std::string& path, const BuildOptions& options) {
+  llvm_backend::Spec spec = llvm_spec(target, options, "export_library");
+  check_unique_names(funcs);
+  std::string dir = make_temp_dir();
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  llvm_backend::emit_object_file(funcs, spec, dir + "/module.o");
+  link_shared(dir + "/module.o", spec.triple, path, options, dir + "/link.log");
+}
+
+std::string emit_llvm_ir(const std::vector<LoweredFunc>& funcs, const Target& target,
+                         const BuildOptions& options) {
+  llvm_backend::Spec spec = llvm_spec(target, options, "emit_llvm_ir");
+  check_unique_names(funcs);
+  return llvm_backend::emit_ir_text(funcs, spec);
+}
+
+std::string emit_assembly(const std::vector<LoweredFunc>& funcs, const Target& target,
+                          const BuildOptions& options) {
+  llvm_backend::Spec spec = llvm_spec(target, options, "emit_assembly");
+  check_unique_names(funcs);
+  return llvm_backend::emit_assembly(funcs, spec);
+}
+
 Module build_module(const std::vector<LoweredFunc>& funcs, const Target& target,
                     const BuildOptions& options) {
+  if (target.kind() == "llvm") {
+    auto state = std::make_shared<Module::State>();
+    state->target = target;
+    state->keep_files = options.keep_files;
+    build_llvm(*state, funcs, options);
+    return Module(std::move(state));
+  }
   ANVIL_USER_CHECK(target.kind() == "c", "build_module: target '" << target.to_string()
                                                                   << "' is not a C target");
   ANVIL_USER_CHECK(options.opt_level >= 0 && options.opt_level <= 3,
@@ -175,12 +352,7 @@ Module build_module(const std::vector<LoweredFunc>& funcs, const Target& target,
   state->keep_files = options.keep_files;
   state->source = codegen_c(funcs, target);
 
-  std::filesystem::path tmp = std::filesystem::temp_directory_path() / "anvil-XXXXXX";
-  std::string templ = tmp.string();
-  ANVIL_USER_CHECK(mkdtemp(templ.data()) != nullptr,
-                   "build_module: cannot create a temporary directory " << templ << ": "
-                                                                        << std::strerror(errno));
-  state->dir = templ;
+  state->dir = make_temp_dir();
   std::string src = state->dir + "/module.c";
   std::string log = state->dir + "/compile.log";
   state->library_path = state->dir + "/module.so";
@@ -206,24 +378,7 @@ Module build_module(const std::vector<LoweredFunc>& funcs, const Target& target,
                     " (kept)\ncommand: " + cmd + "\n" + read_file(log));
   }
 
-  state->handle = dlopen(state->library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!state->handle) {
-    const char* err = dlerror();
-    throw UserError("cannot load " + state->library_path + ": " + (err ? err : "unknown error"));
-  }
-  // libgomp keeps worker threads alive; unloading it under them crashes, so it
-  // stays loaded once a module brought it in.
-  dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-
-  state->last_error =
-      reinterpret_cast<LastErrorFn>(dlsym(state->handle, "anvil_module_last_error"));
-  ANVIL_ASSERT(state->last_error, "generated module lacks anvil_module_last_error");
-  for (const LoweredFunc& f : funcs) {
-    auto fn = reinterpret_cast<KernelFn>(dlsym(state->handle, f.name.c_str()));
-    ANVIL_ASSERT(fn, "generated module lacks function " << f.name);
-    state->functions[f.name] = {fn, f.args.size()};
-    state->names.push_back(f.name);
-  }
+  load_library(*state, funcs);
   return Module(std::move(state));
 }
 

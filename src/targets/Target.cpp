@@ -1,10 +1,12 @@
 // Target parsing, canonical printing and host capability detection.
 #include "anvil/targets/Target.h"
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
 
 #include "anvil/support/Error.h"
+#include "llvm/LLVMBackend.h"
 
 namespace anvil {
 
@@ -21,7 +23,7 @@ constexpr CpuInfo kCpus[] = {
     {"znver4", 512},
 };
 
-constexpr const char* kKinds[] = {"c"};
+constexpr const char* kKinds[] = {"c", "llvm"};
 
 std::string valid_cpus() {
   std::string out;
@@ -33,6 +35,48 @@ std::string valid_kinds() {
   std::string out;
   for (const char* k : kKinds) out += (out.empty() ? "" : ", ") + std::string(k);
   return out;
+}
+
+// The llvm kind: -mtriple, -mcpu, -mattr and -fast-math, each at most once;
+// the CPU and attributes are checked against LLVM's target.
+void parse_llvm_options(const std::vector<std::string>& tokens, const std::string& text,
+                        std::string& mtriple, std::string& mcpu, std::vector<std::string>& mattrs,
+                        bool& fast_math, int& vector_bits) {
+  std::vector<std::string> seen;
+  std::string triple, cpu = "native";
+  bool cpu_given = false;
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    const std::string& opt = tokens[i];
+    std::string key = opt.substr(0, opt.find('='));
+    bool known = key == "-mtriple" || key == "-mcpu" || key == "-mattr" || opt == "-fast-math";
+    ANVIL_USER_CHECK(known && (key == "-fast-math") == (opt.find('=') == std::string::npos),
+                     "unknown option '" << opt << "' in target '" << text
+                                        << "'; valid options for kind 'llvm': -mtriple=<triple>, "
+                                           "-mcpu=<cpu>, -mattr=<+feature,-feature>, -fast-math");
+    ANVIL_USER_CHECK(std::find(seen.begin(), seen.end(), key) == seen.end(),
+                     "option " << key << " given twice in target '" << text << "'");
+    seen.push_back(key);
+    std::string value = opt.substr(opt.find('=') + 1);
+    if (key == "-mtriple") triple = value;
+    else if (key == "-mcpu") cpu = value, cpu_given = true;
+    else if (key == "-fast-math") fast_math = true;
+    else {
+      for (size_t start = 0; start <= value.size();) {
+        size_t end = value.find(',', start);
+        if (end == std::string::npos) end = value.size();
+        std::string attr = value.substr(start, end - start);
+        ANVIL_USER_CHECK(!attr.empty(), "empty attribute in '" << opt << "' of target '" << text << "'");
+        mattrs.push_back(attr);
+        start = end + 1;
+      }
+    }
+  }
+  // A cross target has no "native" CPU to default to.
+  if (!cpu_given && !triple.empty() && !llvm_backend::runs_on_host(triple)) cpu = "generic";
+  llvm_backend::ResolvedTarget r = llvm_backend::resolve_target(triple, cpu, mattrs, text);
+  mtriple = r.triple;
+  mcpu = cpu;
+  vector_bits = r.vector_bits;
 }
 
 }  // namespace
@@ -59,6 +103,11 @@ Target Target::parse(const std::string& text) {
                                                     << "'; valid kinds: " << valid_kinds());
   t.kind_ = tokens[0];
   t.mcpu_ = "native";
+  if (t.kind_ == "llvm") {
+    parse_llvm_options(tokens, text, t.mtriple_, t.mcpu_, t.mattrs_, t.fast_math_,
+                       t.vector_bits_);
+    return t;
+  }
   bool seen_mcpu = false;
   for (size_t i = 1; i < tokens.size(); ++i) {
     const std::string& opt = tokens[i];
@@ -82,6 +131,12 @@ Target Target::parse(const std::string& text) {
   return t;
 }
 
-std::string Target::to_string() const { return kind_ + " -mcpu=" + mcpu_; }
+std::string Target::to_string() const {
+  if (kind_ != "llvm") return kind_ + " -mcpu=" + mcpu_;
+  std::string s = kind_ + " -mtriple=" + mtriple_ + " -mcpu=" + mcpu_;
+  for (size_t i = 0; i < mattrs_.size(); ++i) s += (i ? "," : " -mattr=") + mattrs_[i];
+  if (fast_math_) s += " -fast-math";
+  return s;
+}
 
 }  // namespace anvil

@@ -18,6 +18,8 @@ using CommandRunner = std::function<int()>;
 CommandRunner add_ops_command(CLI::App& app);
 CommandRunner add_lower_command(CLI::App& app);
 CommandRunner add_run_command(CLI::App& app);
+CommandRunner add_bench_command(CLI::App& app);
+CommandRunner add_compile_command(CLI::App& app);
 
 // Options every workload-based subcommand takes.
 struct WorkloadOptions {

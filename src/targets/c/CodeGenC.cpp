@@ -163,6 +163,61 @@ void CodeGenC::add_function(const LoweredFunc& func) {
 
   funcs_ << "int32_t " << func.name << "(void* const* args, int32_t num_args) {\n"
          << body_.str() << "}\n\n";
+  manifest_funcs_.push_back({func.name, func.args, Stmt()});
+}
+
+// The module's manifest for the embedded runtime (include/anvil/runtime.h).
+// The structs repeat the header's layout under private names instead of
+// including it: a module then compiles with nothing but the C compiler (no
+// include path to Anvil's or DLPack's headers, which a cross or installed
+// toolchain may lack), and the magic + ABI version guard against drift, as do
+// the runtime tests that load generated modules through the header's structs.
+std::string CodeGenC::manifest() const {
+  std::ostringstream out;
+  out << "// The manifest of this module for the Anvil runtime (anvil/runtime.h, ABI 1).\n"
+      << "typedef struct { uint8_t code; uint8_t bits; uint16_t lanes; int32_t ndim; "
+         "const int64_t* shape; } anvil_arg_info_t;\n"
+      << "typedef struct { const char* name; int32_t (*kernel)(void* const*, int32_t); "
+         "int32_t num_args; const anvil_arg_info_t* args; } anvil_function_info_t;\n"
+      << "typedef struct { uint32_t magic; uint32_t abi_version; int32_t num_functions; "
+         "const anvil_function_info_t* functions; const char* (*module_last_error)(void); } "
+         "anvil_manifest_t;\n";
+  for (size_t f = 0; f < manifest_funcs_.size(); ++f) {
+    const LoweredFunc& func = manifest_funcs_[f];
+    if (func.args.empty()) continue;
+    for (size_t a = 0; a < func.args.size(); ++a) {
+      const std::vector<int64_t>& shape = func.args[a].shape;
+      if (shape.empty()) continue;
+      out << "static const int64_t anvil_shape_" << f << "_" << a << "[] = {";
+      for (size_t d = 0; d < shape.size(); ++d) out << (d ? ", " : "") << shape[d];
+      out << "};\n";
+    }
+    out << "static const anvil_arg_info_t anvil_args_" << f << "[] = {\n";
+    for (size_t a = 0; a < func.args.size(); ++a) {
+      const BufferArg& arg = func.args[a];
+      // DLDataTypeCode; bool is stored one byte per element, as uint8.
+      int code = arg.dtype.is_int() ? 0 : arg.dtype.is_uint() ? 1 : arg.dtype.is_float() ? 2 : 4;
+      int bits = arg.dtype.is_bool() ? 8 : arg.dtype.bits();
+      out << "  {" << code << ", " << bits << ", " << arg.dtype.lanes() << ", " << arg.shape.size()
+          << ", " << (arg.shape.empty() ? "NULL" : "anvil_shape_" + std::to_string(f) + "_" +
+                                                       std::to_string(a))
+          << "},\n";
+    }
+    out << "};\n";
+  }
+  if (!manifest_funcs_.empty()) {
+    out << "static const anvil_function_info_t anvil_functions[] = {\n";
+    for (size_t f = 0; f < manifest_funcs_.size(); ++f) {
+      const LoweredFunc& func = manifest_funcs_[f];
+      out << "  {" << c_string_literal(func.name) << ", " << func.name << ", " << func.args.size()
+          << ", " << (func.args.empty() ? "NULL" : "anvil_args_" + std::to_string(f)) << "},\n";
+    }
+    out << "};\n";
+  }
+  out << "__attribute__((visibility(\"default\"))) const anvil_manifest_t anvil_manifest = {\n"
+      << "  0x4c564e41u, 1, " << manifest_funcs_.size() << ", "
+      << (manifest_funcs_.empty() ? "NULL" : "anvil_functions") << ", anvil_module_last_error};\n";
+  return out.str();
 }
 
 std::string CodeGenC::finish() const {
@@ -181,6 +236,7 @@ std::string CodeGenC::finish() const {
       << "  anvil_error_buf[n] = 0;\n}\n\n";
   out << helpers_.str() << externs_.str() << (externs_.str().empty() ? "" : "\n");
   out << funcs_.str();
+  out << manifest();
   return out.str();
 }
 

@@ -19,7 +19,8 @@ class CodeGenC {
  public:
   explicit CodeGenC(const Target& target) : target_(target) {}
   void add_function(const LoweredFunc& func);
-  // The whole translation unit: prelude, typedefs, helpers, externs, functions.
+  // The whole translation unit: prelude, typedefs, helpers, externs, functions,
+  // and the manifest the runtime reads (anvil/runtime.h).
   std::string finish() const;
 
  private:
@@ -81,7 +82,11 @@ class CodeGenC {
   std::string fresh_name(const std::string& base);  // unique in the function
   const std::string& name_of(const Variable* v);
 
+  // The `anvil_manifest` definition listing every added function (CodeGenC.cpp).
+  std::string manifest() const;
+
   const Target& target_;
+  std::vector<LoweredFunc> manifest_funcs_;  // in the order added, for manifest()
   std::ostringstream typedefs_, helpers_, externs_, funcs_;
   std::set<std::string> typedef_done_, helper_done_;
   std::unordered_map<std::string, std::string> extern_decls_;

@@ -31,11 +31,15 @@ void schedule_gemm(Schedule& sch, const Tensor& C, const Tensor& packed, const G
 
   Stage& local = sch[acc];
   local.compute_at(out, io);
-  auto [lj_vectors, lj_lanes] = local.split(local.axis(1), kLanes);
+  // Unroll checks the stage's full extents, not the bounds compute_at infers:
+  // split off the tile (outer parts have extent 1 once attached) and unroll it.
+  auto [li_outer, li] = local.split(local.axis(0), p.mr);
+  auto [lj_outer, lj] = local.split(local.axis(1), p.nr);
+  auto [lj_vectors, lj_lanes] = local.split(lj, kLanes);
   auto [ko, ki] = local.split(local.reduce_axis(0), p.k_unroll);
-  local.reorder({ko, ki, local.axis(0), lj_vectors, lj_lanes});
+  local.reorder({li_outer, lj_outer, ko, ki, li, lj_vectors, lj_lanes});
   local.vectorize(lj_lanes);
-  local.unroll(local.axis(0));
+  local.unroll(li);
   local.unroll(lj_vectors);
   local.unroll(ki);
 

@@ -19,15 +19,36 @@ namespace {
 
 Range full_range(const IterVar& iv) { return iv.dom(); }
 
-// Root ranges of a stage computed at a consumer's loop: the union over the
-// consumer's reads of this tensor.
+// The one stage that reads p (looking through inlined stages, whose bodies
+// are already substituted into their readers).
+const StageInfo& reader_of(const LowerContext& ctx, const Stage& p) {
+  const StageInfo* reader = nullptr;
+  for (const StageInfo& info : ctx.stages) {
+    if (info.stage->attach_kind() == AttachKind::Inline) continue;
+    bool reads = false;
+    post_order_visit(info.body, [&](const IRNode* n) {
+      reads = reads || (n->kind == IRNodeKind::TensorLoad &&
+                        static_cast<const TensorLoad*>(n)->tensor.same_as(p.tensor()));
+    });
+    if (!reads) continue;
+    ANVIL_SCHEDULE_CHECK(!reader, p.name() << " is computed at a loop of " << p.attach_stage()->name()
+                                           << " but is read by both " << reader->stage->name()
+                                           << " and " << info.stage->name());
+    reader = &info;
+  }
+  ANVIL_SCHEDULE_CHECK(reader, p.name() << " is computed at " << p.attach_stage()->name()
+                                        << " but no stage reads it");
+  return *reader;
+}
+
+// Root ranges of a stage computed at a loop L of a consumer: the union of the
+// reader's reads over one iteration of L. The reader is the consumer, or a
+// stage computed inside L (through a chain of compute_at); every loop of the
+// stages in that chain and the consumer's loops inside L are relaxed.
 std::vector<Range> region_read_by_consumer(const LowerContext& ctx, const StageInfo& producer) {
   const Stage& p = *producer.stage;
   const Stage& c = *p.attach_stage();
-  const StageInfo& consumer = ctx.info(&c);
-  VarMap values = axis_values(consumer);
-  // Relax the consumer's loops inside the attach loop (at or outside it, they
-  // are fixed for one computation of the producer).
+  const StageInfo& reader = reader_of(ctx, p);
   const auto& leaves = c.leaf_loops();
   auto attach = std::find(leaves.begin(), leaves.end(), p.attach_loop());
   ANVIL_SCHEDULE_CHECK(attach != leaves.end(),
@@ -36,9 +57,21 @@ std::vector<Range> region_read_by_consumer(const LowerContext& ctx, const StageI
                                 << " (it was split or fused after compute_at)");
   IntervalMap relax;
   for (auto it = attach + 1; it != leaves.end(); ++it) {
-    Expr extent = consumer.extents.at(it->get());
+    Expr extent = ctx.info(&c).extents.at(it->get());
     relax[(*it)->var.get()] = Interval(0, simplify(extent - 1));
   }
+  for (const Stage* s = reader.stage; s != &c; s = s->attach_stage()) {
+    ANVIL_SCHEDULE_CHECK(s->attach_kind() == AttachKind::At,
+                         p.name() << " is computed at " << c.name() << ", but its reader "
+                                  << reader.stage->name() << " is not computed inside "
+                                  << c.name());
+    const StageInfo& inside = ctx.info(s);
+    for (const Loop& l : s->leaf_loops()) {
+      relax[l->var.get()] = Interval(0, simplify(inside.extents.at(l.get()) - 1));
+    }
+  }
+  VarMap values = axis_values(reader);
+  const StageInfo& consumer = reader;
   int ndim = p.tensor().ndim();
   std::vector<Interval> hull(ndim);
   bool any = false;

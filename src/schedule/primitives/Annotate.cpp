@@ -12,7 +12,6 @@ namespace {
 // Vector widths beyond this are almost certainly a mistake (the largest
 // register is 2048 bits; 64 fp32 lanes already need 4 zmm registers).
 constexpr int64_t kMaxVectorLanes = 64;
-constexpr int64_t kMaxUnrollExtent = 1024;
 
 void check_unannotated(const Stage& stage, const Loop& loop, const char* primitive) {
   ANVIL_SCHEDULE_CHECK(loop->for_kind == ForKind::Serial,
@@ -43,10 +42,10 @@ void Stage::unroll(const Loop& loop) {
   check_compute("unroll");
   leaf_position(loop, "unroll");
   check_unannotated(*this, loop, "unroll");
-  ANVIL_SCHEDULE_CHECK(loop->extent <= kMaxUnrollExtent,
-                       "unroll of " << "loop " << loop->name << " of " << name() << ": extent " << loop->extent
-                                    << " exceeds " << kMaxUnrollExtent
-                                    << "; split the loop and unroll the inner part");
+  // No extent limit here: a stage computed at another's loop runs its loops
+  // over the (smaller) region bound inference finds, unknown at this point.
+  // Lowering expands short unrolled loops and leaves long ones to the code
+  // generator's unroll pragma.
   loop->for_kind = ForKind::Unrolled;
   schedule_->record({"unroll", name(), {loop->name}, {}, {}, {}});
 }

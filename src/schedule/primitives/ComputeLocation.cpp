@@ -35,13 +35,31 @@ void Stage::compute_at(Stage& consumer, const Loop& loop) {
       }
     }
   }
-  ANVIL_SCHEDULE_CHECK(std::find(readers.begin(), readers.end(), &consumer) != readers.end(),
-                       "compute_at of " << name() << ": " << consumer.name()
-                                        << " does not read " << name());
-  ANVIL_SCHEDULE_CHECK(readers.size() == 1, "compute_at of " << name() << ": it is also read by "
-                                                             << (readers[0] == &consumer ? readers[1] : readers[0])->name()
+  ANVIL_SCHEDULE_CHECK(!readers.empty(), "compute_at of " << name() << ": no stage reads it");
+  ANVIL_SCHEDULE_CHECK(readers.size() == 1, "compute_at of " << name() << ": it is read by both "
+                                                             << readers[0]->name() << " and "
+                                                             << readers[1]->name()
                                                              << "; only a stage with a single "
-                                                                "consumer can move into it");
+                                                                "consumer can move into one");
+  // The loop must enclose the reader: the reader is the consumer itself, or
+  // is computed (through a chain of compute_at) at this loop of the consumer
+  // or at one inside it — e.g. a cache_read stage moved to the output's loop
+  // that encloses the cache_write stage reading it.
+  const Stage* reader = readers[0];
+  const Stage* s = reader;
+  while (s != &consumer && s->attach_kind_ == AttachKind::At && s->attach_stage_ != &consumer)
+    s = s->attach_stage_;
+  bool encloses = reader == &consumer;
+  if (!encloses && s->attach_stage_ == &consumer) {
+    auto at = std::find(consumer.leaf_loops_.begin(), consumer.leaf_loops_.end(), s->attach_loop_);
+    auto target = std::find(consumer.leaf_loops_.begin(), consumer.leaf_loops_.end(), loop);
+    encloses = at != consumer.leaf_loops_.end() && target <= at;
+  }
+  ANVIL_SCHEDULE_CHECK(encloses, "compute_at of " << name() << ": " << consumer.name()
+                                                  << " does not read " << name()
+                                                  << ", and its reader " << reader->name()
+                                                  << " is not computed inside loop " << loop->name
+                                                  << " of " << consumer.name());
   for (const Stage* s = &consumer; s; s = s->attach_stage_) {
     ANVIL_SCHEDULE_CHECK(s->attach_stage_ != this, "compute_at of " << name() << " into "
                                                                     << consumer.name()

@@ -18,6 +18,7 @@
 
 #include "anvil/ir/IROperator.h"
 #include "anvil/ir/IRVisitor.h"
+#include "anvil/runtime.h"
 #include "anvil/support/Error.h"
 
 namespace anvil::llvm_backend {
@@ -200,6 +201,7 @@ void CodeGenLLVM::add_function(const LoweredFunc& func) {
                                         func.args[i].data.name()));
   }
   b_.CreateRet(b_.CreateCall(impl, ptrs));
+  exported_.push_back({func.name, func.args, func_});
   func_ = nullptr;
 }
 
@@ -215,6 +217,55 @@ void CodeGenLLVM::finish() {
   llvm::Value* is_null = b_.CreateICmpEQ(msg, llvm::ConstantPointerNull::get(b_.getPtrTy()));
   b_.CreateRet(b_.CreateSelect(is_null, string_ptr(""), msg));
   func_ = nullptr;
+  emit_manifest(f);
+}
+
+void CodeGenLLVM::emit_manifest(llvm::Function* last_error) {
+  // The layouts of AnvilArgInfo, AnvilFunctionInfo and AnvilManifest.
+  llvm::Type* ptr = b_.getPtrTy();
+  auto* arg_info = llvm::StructType::get(ctx_, {b_.getInt8Ty(), b_.getInt8Ty(), b_.getInt16Ty(),
+                                                b_.getInt32Ty(), ptr});
+  auto* func_info = llvm::StructType::get(ctx_, {ptr, ptr, b_.getInt32Ty(), ptr});
+  auto* manifest = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(),
+                                                b_.getInt32Ty(), ptr, ptr});
+  auto private_global = [&](llvm::Constant* init, const std::string& name) {
+    return new llvm::GlobalVariable(module_, init->getType(), true,
+                                    llvm::GlobalValue::PrivateLinkage, init, name);
+  };
+  auto null = llvm::ConstantPointerNull::get(b_.getPtrTy());
+  std::vector<llvm::Constant*> funcs;
+  for (const Exported& e : exported_) {
+    std::vector<llvm::Constant*> args;
+    for (const BufferArg& a : e.args) {
+      llvm::Constant* shape = null;
+      if (!a.shape.empty()) {
+        std::vector<uint64_t> dims(a.shape.begin(), a.shape.end());
+        shape = private_global(llvm::ConstantDataArray::get(ctx_, dims), "anvil_shape");
+      }
+      // DLDataTypeCode; bool is stored one byte per element, as uint8.
+      int code = a.dtype.is_int() ? 0 : a.dtype.is_uint() ? 1 : a.dtype.is_float() ? 2 : 4;
+      int bits = a.dtype.is_bool() ? 8 : a.dtype.bits();
+      args.push_back(llvm::ConstantStruct::get(
+          arg_info, {b_.getInt8(code), b_.getInt8(bits), b_.getInt16(a.dtype.lanes()),
+                     b_.getInt32(static_cast<int32_t>(a.shape.size())), shape}));
+    }
+    llvm::Constant* arg_array =
+        args.empty() ? static_cast<llvm::Constant*>(null)
+                     : private_global(llvm::ConstantArray::get(llvm::ArrayType::get(arg_info, args.size()), args),
+                                      "anvil_args");
+    llvm::Constant* name = private_global(llvm::ConstantDataArray::getString(ctx_, e.name), "anvil_name");
+    funcs.push_back(llvm::ConstantStruct::get(
+        func_info, {name, e.kernel, b_.getInt32(static_cast<int32_t>(e.args.size())), arg_array}));
+  }
+  llvm::Constant* func_array =
+      funcs.empty() ? static_cast<llvm::Constant*>(null)
+                    : private_global(llvm::ConstantArray::get(llvm::ArrayType::get(func_info, funcs.size()), funcs),
+                                     "anvil_functions");
+  llvm::Constant* init = llvm::ConstantStruct::get(
+      manifest, {b_.getInt32(ANVIL_MANIFEST_MAGIC), b_.getInt32(ANVIL_ABI_VERSION),
+                 b_.getInt32(static_cast<int32_t>(funcs.size())), func_array, last_error});
+  new llvm::GlobalVariable(module_, manifest, true, llvm::GlobalValue::ExternalLinkage, init,
+                           "anvil_manifest");
 }
 
 // -------------------------------------------------------------- statements

@@ -22,7 +22,8 @@ class CodeGenLLVM {
   CodeGenLLVM(llvm::Module& module, const Spec& spec, int vector_bits);
   // Emits `int32_t NAME(void* const* args, int32_t num_args)`.
   void add_function(const LoweredFunc& func);
-  // Emits the module's error state and `anvil_module_last_error`.
+  // Emits `anvil_module_last_error` and the `anvil_manifest` the runtime
+  // reads (anvil/runtime.h), listing every added function.
   void finish();
 
  private:
@@ -78,6 +79,13 @@ class CodeGenLLVM {
   Spec spec_;
   int vector_bits_;
   llvm::GlobalVariable* error_global_ = nullptr;
+  struct Exported {
+    std::string name;
+    std::vector<BufferArg> args;
+    llvm::Function* kernel;
+  };
+  std::vector<Exported> exported_;  // for the manifest, in the order added
+  void emit_manifest(llvm::Function* last_error);
 
   // Per function.
   std::string func_name_;

@@ -1,6 +1,7 @@
 // The LLVM backend end to end on hand-built loop IR (the constructs of
 // CodeGenCTest): JIT-compiled for the host, run, and checked against C++.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -413,4 +414,39 @@ TEST(LLVMCodeGen, ErrorsNameTheProblem) {
                            Target::parse("llvm -mtriple=aarch64-linux-gnu -mcpu=cortex-a76"));
             }).find("cannot run code for aarch64"),
             std::string::npos);
+}
+
+TEST(LLVMCodeGen, ExportedLibraryLoadsThroughTheRuntime) {
+  // export_library's .so carries the manifest the runtime checks calls with.
+  const int n = 37;
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("anvil_llvm_export_" + std::to_string(getpid()) + ".so")).string();
+  export_library({vector_add_tail("vadd", n)}, host(), path);
+  AnvilModule* mod = nullptr;
+  ASSERT_EQ(anvil_module_load(path.c_str(), &mod), 0) << anvil_last_error();
+  ASSERT_EQ(anvil_module_num_functions(mod), 1);
+  EXPECT_STREQ(anvil_module_function_name(mod, 0), "vadd");
+  AnvilFunction* fn = nullptr;
+  ASSERT_EQ(anvil_module_get_function(mod, "vadd", &fn), 0) << anvil_last_error();
+  auto a = random_vector<float>(n, -1, 1, 21), b = random_vector<float>(n, -1, 1, 22);
+  std::vector<float> c(n);
+  int64_t shape[1] = {n};
+  auto tensor = [&](float* data) {
+    DLTensor t{};
+    t.data = data;
+    t.device = {kDLCPU, 0};
+    t.ndim = 1;
+    t.dtype = {kDLFloat, 32, 1};
+    t.shape = shape;
+    return t;
+  };
+  DLTensor ta = tensor(a.data()), tb = tensor(b.data()), tc = tensor(c.data());
+  DLTensor* args[3] = {&ta, &tb, &tc};
+  ASSERT_EQ(anvil_function_call(fn, args, 3), 0) << anvil_last_error();
+  for (int i = 0; i < n; ++i) ASSERT_EQ(c[i], a[i] + b[i]) << i;
+  int64_t wrong_shape[1] = {n + 1};
+  tc.shape = wrong_shape;
+  EXPECT_NE(anvil_function_call(fn, args, 3), 0);
+  anvil_module_free(mod);
+  std::filesystem::remove(path);
 }

@@ -1,6 +1,6 @@
 // Schedule a matrix multiply by hand: define C = A·B as a tensor expression,
 // look at the naive loop nest, apply a tiled / reordered / vectorized /
-// parallel schedule, print its IR and trace, then compile both versions with
+// parallel schedule (with B packed into panels), print its IR and trace, then compile both versions with
 // the C backend, check them against a reference and time them.
 //
 //   build/default/examples/matmul_schedule [M N K]
@@ -46,25 +46,35 @@ double median_ms(const std::function<void()>& call) {
   return samples[samples.size() / 2];
 }
 
-// The hand schedule: a 6×64 register tile of C accumulated in a local buffer
-// (cache_write), k outermost inside the tile so each step is 24 vector FMAs,
-// rows of tiles in parallel.
-void schedule_matmul(Schedule& sch, const Tensor& C) {
+// The hand schedule: panels of 64 columns of B are copied once into a
+// contiguous buffer (cache_read computed at the panel loop) and reused by
+// every 4-row tile of C, which accumulates in a local buffer (cache_write)
+// with k outermost inside the tile: each step is 16 vector FMAs on
+// registers. Panels run in parallel.
+void schedule_matmul(Schedule& sch, const Tensor& B, const Tensor& C) {
   Stage& out = sch[C];
   Tensor acc = sch.cache_write(C, "local");
-  std::vector<Loop> tile = out.tile(out.axis(0), out.axis(1), 6, 64);
-  out.parallel(tile[0]);
-  auto [j_vectors, j_lanes] = out.split(tile[3], 16);
+  Tensor panel = sch.cache_read(B, "local", {acc});
+  auto [j_panel, j_in] = out.split(out.axis(1), 64);
+  auto [i_tile, i_in] = out.split(out.axis(0), 4);
+  out.reorder({j_panel, i_tile, i_in, j_in});
+  out.parallel(j_panel);
+  auto [j_vectors, j_lanes] = out.split(j_in, 16);
   out.vectorize(j_lanes);
 
   Stage& local = sch[acc];
-  local.compute_at(out, tile[1]);
+  local.compute_at(out, i_tile);
   auto [lj_vectors, lj_lanes] = local.split(local.axis(1), 16);
   auto [ko, ki] = local.split(local.reduce_axis(0), 4);
   local.reorder({ko, ki, local.axis(0), lj_vectors, lj_lanes});
   local.vectorize(lj_lanes);
   local.unroll(local.axis(0));
   local.unroll(lj_vectors);
+
+  Stage& copy = sch[panel];
+  copy.compute_at(out, j_panel);
+  auto [pj_vectors, pj_lanes] = copy.split(copy.axis(1), 16);
+  copy.vectorize(pj_lanes);
 }
 
 }  // namespace
@@ -87,7 +97,7 @@ int main(int argc, char** argv) {
     std::cout << "== naive loop nest\n" << naive_func << "\n";
 
     Schedule tuned({C});
-    schedule_matmul(tuned, C);
+    schedule_matmul(tuned, B, C);
     LoweredFunc tuned_func = lower(tuned, {A, B, C}, "matmul_tiled");
     std::cout << "== scheduled loop nest\n" << tuned_func << "\n";
     std::cout << "== trace\n" << tuned.trace().to_json(2) << "\n\n";

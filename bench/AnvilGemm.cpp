@@ -16,12 +16,17 @@ namespace {
 constexpr int64_t kLanes = 16;  // float32 lanes of a 512-bit vector
 
 // C tile mr × nr accumulated in registers over all of K (cache_write);
-// panels of nr columns outermost and parallel. With pack_b, B is read through
-// a packed copy Bp[N/nr, K, nr] (a stage computed at the root, parallel over
-// panels): each panel is then one contiguous stream instead of K rows N apart.
-void schedule_gemm(Schedule& sch, const Tensor& C, const Tensor& packed, const GemmParams& p) {
+// panels of nr columns outermost and parallel. B is read through a packed
+// copy of each panel ([K, nr], contiguous) so the tile streams one buffer:
+//  - pack = 2: a cache_read of B computed at the panel loop (pure schedule);
+//  - pack = 1: a panel-major copy Bp[N/nr, K, nr] computed at the root
+//    (`packed`, part of the computation), parallel over panels;
+//  - pack = 0: B read in place.
+void schedule_gemm(Schedule& sch, const Tensor& B, const Tensor& C, const Tensor& packed,
+                   const GemmParams& p) {
   Stage& out = sch[C];
   Tensor acc = sch.cache_write(C, "local");
+  Tensor panel = p.pack == 2 ? sch.cache_read(B, "local", {acc}) : Tensor();
   auto [jo, ji] = out.split(out.axis(1), p.nr);
   auto [io, ii] = out.split(out.axis(0), p.mr);
   out.reorder({jo, io, ii, ji});
@@ -31,18 +36,20 @@ void schedule_gemm(Schedule& sch, const Tensor& C, const Tensor& packed, const G
 
   Stage& local = sch[acc];
   local.compute_at(out, io);
-  // Unroll checks the stage's full extents, not the bounds compute_at infers:
-  // split off the tile (outer parts have extent 1 once attached) and unroll it.
-  auto [li_outer, li] = local.split(local.axis(0), p.mr);
-  auto [lj_outer, lj] = local.split(local.axis(1), p.nr);
-  auto [lj_vectors, lj_lanes] = local.split(lj, kLanes);
+  auto [lj_vectors, lj_lanes] = local.split(local.axis(1), kLanes);
   auto [ko, ki] = local.split(local.reduce_axis(0), p.k_unroll);
-  local.reorder({li_outer, lj_outer, ko, ki, li, lj_vectors, lj_lanes});
+  local.reorder({ko, ki, local.axis(0), lj_vectors, lj_lanes});
   local.vectorize(lj_lanes);
-  local.unroll(li);
+  local.unroll(local.axis(0));
   local.unroll(lj_vectors);
   local.unroll(ki);
 
+  if (panel.defined()) {
+    Stage& copy = sch[panel];
+    copy.compute_at(out, jo);
+    auto [pj_vectors, pj_lanes] = copy.split(copy.axis(1), kLanes);
+    copy.vectorize(pj_lanes);
+  }
   if (packed.defined()) {
     Stage& pack = sch[packed];
     pack.parallel(pack.axis(0));
@@ -88,7 +95,7 @@ const GemmParams& check_tile(const GemmParams& p, int64_t M, int64_t N) {
 
 std::string GemmParams::to_string() const {
   std::ostringstream os;
-  os << "mr=" << mr << ",nr=" << nr << ",pack=" << (pack_b ? 1 : 0) << ",ku=" << k_unroll
+  os << "mr=" << mr << ",nr=" << nr << ",pack=" << pack << ",ku=" << k_unroll
      << ",chunk=" << gemv_chunk;
   return os.str();
 }
@@ -124,7 +131,10 @@ GemmParams parse_gemm_params(const std::string& text, GemmParams p) {
     }
     if (key == "mr") p.mr = v;
     else if (key == "nr") p.nr = v;
-    else if (key == "pack") p.pack_b = v != 0;
+    else if (key == "pack") {
+      ANVIL_USER_CHECK(v >= 0 && v <= 2, "anvil gemm params: pack must be 0, 1 or 2, got " << v);
+      p.pack = static_cast<int>(v);
+    }
     else if (key == "ku") p.k_unroll = v;
     else if (key == "chunk") p.gemv_chunk = v;
     else ANVIL_USER_CHECK(false, "anvil gemm params: unknown key '" << key << "' (valid: mr, nr, pack, ku, chunk)");
@@ -136,11 +146,11 @@ LoweredFunc lower_anvil_gemm(int64_t M, int64_t N, int64_t K, const GemmParams& 
                              const std::string& name) {
   Tensor A = placeholder({M, K}, DataType::Float(32), "A");
   Tensor B = placeholder({K, N}, DataType::Float(32), "B");
-  if (M == 1 || !params.pack_b) {
+  if (M == 1 || params.pack != 1) {
     Tensor C = ops::matmul(A, B, DataType::Float(32), "C");
     Schedule sch({C});
     if (M == 1) schedule_gemv(sch, C, params, N);
-    else schedule_gemm(sch, C, Tensor(), check_tile(params, M, N));
+    else schedule_gemm(sch, B, C, Tensor(), check_tile(params, M, N));
     return lower(sch, {A, B, C}, name);
   }
   // The same product with B read through its panel-major copy.
@@ -151,7 +161,7 @@ LoweredFunc lower_anvil_gemm(int64_t M, int64_t N, int64_t K, const GemmParams& 
   Tensor C = compute(
       {M, N}, [&](Var i, Var j) { return sum(A(i, k.var()) * Bp(j / nr, k.var(), j % nr), {k}); }, "C");
   Schedule sch({C});
-  schedule_gemm(sch, C, Bp, params);
+  schedule_gemm(sch, B, C, Bp, params);
   return lower(sch, {A, B, C}, name);
 }
 

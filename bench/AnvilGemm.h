@@ -14,15 +14,15 @@ namespace anvil::bench {
 // The knobs of the GEMM schedule. A register tile of mr × nr outputs lives in
 // a local accumulator (cache_write) over the whole K; nr is a multiple of the
 // 16-lane vector. Column panels of nr are the outer (parallel) loop, so when
-// pack_b is set each panel of B (K × nr) is copied once into a contiguous
+// pack is 1 or 2 each panel of B (K × nr) is copied once into a contiguous
 // local buffer and then reused by every row tile. GEMV (M = 1) instead walks
 // K outermost over a contiguous chunk of `gemv_chunk` columns per task, so
 // B streams row by row from memory.
 struct GemmParams {
   int64_t mr = 4;
   int64_t nr = 64;
-  bool pack_b = true;
-  int64_t k_unroll = 4;
+  int pack = 2;  // 0: B in place, 1: panel-major copy at the root, 2: cache_read per panel
+  int64_t k_unroll = 8;
   int64_t gemv_chunk = 512;
   std::string to_string() const;
 };

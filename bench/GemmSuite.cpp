@@ -18,6 +18,8 @@
 #include "anvil/targets/Module.h"
 #include "anvil/targets/Target.h"
 
+#include "anvil/runtime.h"
+
 namespace anvil::bench {
 
 GemmData::GemmData(const GemmCase& c_)
@@ -37,7 +39,12 @@ class AnvilGemm : public GemmImpl {
   AnvilGemm(std::string target, std::string params)
       : target_(std::move(target)), params_(std::move(params)) {}
   std::string name() const override { return "anvil"; }
-  void set_threads(int threads) override { set_omp_threads(threads); }
+  // The C backend's parallel loops run on OpenMP, the LLVM backend's on the
+  // runtime's thread pool: set both.
+  void set_threads(int threads) override {
+    set_omp_threads(threads);
+    anvil_set_num_threads(threads);
+  }
   GemmKernel prepare(GemmData& data, int threads) override {
     const GemmCase& c = data.c;
     GemmParams p = parse_gemm_params(params_, default_gemm_params(c.M, c.N, c.K, threads));

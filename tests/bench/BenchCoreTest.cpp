@@ -176,7 +176,7 @@ TEST(AnvilGemm, ParamsParseAndRejectBadInput) {
   GemmParams p = parse_gemm_params("mr=8,nr=32,pack=0", GemmParams{});
   EXPECT_EQ(p.mr, 8);
   EXPECT_EQ(p.nr, 32);
-  EXPECT_FALSE(p.pack_b);
+  EXPECT_EQ(p.pack, 0);
   EXPECT_THROW(parse_gemm_params("mr=x", GemmParams{}), UserError);
   EXPECT_THROW(parse_gemm_params("tile=4", GemmParams{}), UserError);
   EXPECT_THROW(lower_anvil_gemm(6, 64, 16, GemmParams{}, "g"), UserError);  // mr=4 does not divide 6

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "Workloads.h"
+#include "anvil/autotune/Workload.h"
 #include "anvil/schedule/Schedule.h"
 
 namespace anvil::tools {
@@ -30,7 +30,9 @@ struct WorkloadOptions {
 };
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
 // The schedule of the workload: replayed from --trace, or the default one.
-std::unique_ptr<Schedule> make_schedule(const Workload& w, const WorkloadOptions& o);
+std::unique_ptr<Schedule> make_schedule(const WorkloadInstance& w, const WorkloadOptions& o);
+// The workload named by --op/--shape.
+Workload workload_of(const WorkloadOptions& o);
 std::string read_text_file(const std::string& path);
 
 }  // namespace anvil::tools

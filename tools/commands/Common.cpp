@@ -22,7 +22,14 @@ std::string read_text_file(const std::string& path) {
   return s.str();
 }
 
-std::unique_ptr<Schedule> make_schedule(const Workload& w, const WorkloadOptions& o) {
+Workload workload_of(const WorkloadOptions& o) {
+  Workload w;
+  w.op = o.op;
+  w.shape = parse_shape(o.shape);
+  return w;
+}
+
+std::unique_ptr<Schedule> make_schedule(const WorkloadInstance& w, const WorkloadOptions& o) {
   if (o.trace_path.empty()) return std::make_unique<Schedule>(std::vector<Tensor>{w.output});
   try {
     return Trace::from_json(read_text_file(o.trace_path)).replay({w.output});

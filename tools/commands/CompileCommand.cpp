@@ -25,7 +25,7 @@ std::string signature(const LoweredFunc& f) {
 
 int compile(const WorkloadOptions& o, const std::string& output) {
   ANVIL_USER_CHECK(!output.empty(), "anvil compile: the output path (-o) is empty");
-  Workload w = make_workload(o.op, parse_shape(o.shape));
+  WorkloadInstance w = instantiate(workload_of(o));
   auto sch = make_schedule(w, o);
   Target target = Target::parse(o.target);
   LoweredFunc func = lower(*sch, w.args(), o.op);

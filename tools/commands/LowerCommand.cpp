@@ -16,7 +16,7 @@ CommandRunner add_lower_command(CLI::App& app) {
   add_workload_options(cmd, *options);
   cmd->add_option("--emit", *emit, "ir | c | trace")->check(CLI::IsMember({"ir", "c", "trace"}));
   return [options, emit] {
-    Workload w = make_workload(options->op, parse_shape(options->shape));
+    WorkloadInstance w = instantiate(workload_of(*options));
     auto sch = make_schedule(w, *options);
     if (*emit == "trace") {
       std::cout << sch->trace().to_json(2) << "\n";

@@ -19,7 +19,7 @@ std::vector<int64_t> static_shape(const Tensor& t) {
 }
 
 int run(const WorkloadOptions& o, int time_ms) {
-  Workload w = make_workload(o.op, parse_shape(o.shape));
+  WorkloadInstance w = instantiate(workload_of(o));
   auto sch = make_schedule(w, o);
   Target target = Target::parse(o.target);
   Module module = build_module({lower(*sch, w.args(), o.op)}, target);

@@ -1,6 +1,9 @@
-// Operators by name for the command line (see Workloads.h).
-#include "Workloads.h"
+// Workload keys and the operators that can be built by name (see Workload.h).
+#include "anvil/autotune/Workload.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
 #include <sstream>
 
 #include "anvil/ops/Conv2D.h"
@@ -11,7 +14,7 @@
 #include "anvil/ops/Reference.h"
 #include "anvil/support/Error.h"
 
-namespace anvil::tools {
+namespace anvil {
 
 namespace {
 
@@ -30,8 +33,8 @@ int as_int(int64_t v) { return static_cast<int>(v); }
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> kinds = {
       {"matmul", "M,N,K", 3,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          w.inputs = {input({s[0], s[2]}, "A"), input({s[2], s[1]}, "B")};
          w.output = ops::matmul(w.inputs[0], w.inputs[1], kF32, "C");
          w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::matmul(in[0], in[1], kF32); };
@@ -39,8 +42,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"dense", "M,N,K", 3,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          w.inputs = {input({s[0], s[2]}, "X"), input({s[1], s[2]}, "W")};
          w.output = ops::dense(w.inputs[0], w.inputs[1], kF32, "Y");
          w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::dense(in[0], in[1], kF32); };
@@ -48,8 +51,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"batch_matmul", "B,M,N,K", 4,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          w.inputs = {input({s[0], s[1], s[3]}, "A"), input({s[0], s[3], s[2]}, "B")};
          w.output = ops::batch_matmul(w.inputs[0], w.inputs[1], kF32, "C");
          w.reference = [](const std::vector<HostBuffer>& in) {
@@ -59,8 +62,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"conv2d_nchw", "N,C,H,W,O,KH,KW,stride,pad", 9,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          ops::Conv2DAttrs attrs;
          attrs.strides = {as_int(s[7]), as_int(s[7])};
          attrs.padding = {as_int(s[8]), as_int(s[8]), as_int(s[8]), as_int(s[8])};
@@ -75,8 +78,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"depthwise_conv2d_nchw", "N,C,H,W,KH,KW,stride,pad", 8,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          ops::DepthwiseConv2DAttrs attrs;
          attrs.strides = {as_int(s[6]), as_int(s[6])};
          attrs.padding = {as_int(s[7]), as_int(s[7]), as_int(s[7]), as_int(s[7])};
@@ -91,8 +94,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"max_pool2d", "N,C,H,W,kernel,stride,pad", 7,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          ops::Pool2DAttrs attrs;
          attrs.kernel = {as_int(s[4]), as_int(s[4])};
          attrs.strides = {as_int(s[5]), as_int(s[5])};
@@ -105,8 +108,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"relu", "N", 1,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          w.inputs = {input({s[0]}, "x")};
          w.output = ops::relu(w.inputs[0], "y");
          w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::relu(in[0]); };
@@ -114,8 +117,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"softmax", "rows,cols", 2,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          w.inputs = {input({s[0], s[1]}, "x")};
          w.output = ops::softmax(w.inputs[0], -1, "y");
          w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::softmax(in[0], -1); };
@@ -123,8 +126,8 @@ const std::vector<WorkloadKind>& workload_kinds() {
          return w;
        }},
       {"layer_norm", "rows,cols", 2,
-       [](const std::vector<int64_t>& s) {
-         Workload w;
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
          w.inputs = {input({s[0], s[1]}, "x"), input({s[1]}, "gamma"), input({s[1]}, "beta")};
          w.output = ops::layer_norm(w.inputs[0], w.inputs[1], w.inputs[2], -1, 1e-5, "y");
          w.reference = [](const std::vector<HostBuffer>& in) {
@@ -156,20 +159,51 @@ std::vector<int64_t> parse_shape(const std::string& text) {
   return shape;
 }
 
-Workload make_workload(const std::string& op, const std::vector<int64_t>& shape) {
+WorkloadInstance instantiate(const Workload& w) {
+  ANVIL_USER_CHECK(w.dtype == "float32", "workload " << w.key() << ": dtype " << w.dtype
+                                                     << " is not supported yet (float32)");
   std::string valid;
   for (const WorkloadKind& k : workload_kinds()) {
-    if (op == k.name) {
-      ANVIL_USER_CHECK(shape.size() == k.shape_arity, "operator " << op << " takes a shape "
-                                                                  << k.shape_help << " ("
-                                                                  << k.shape_arity
-                                                                  << " numbers), got "
-                                                                  << shape.size());
-      return k.build(shape);
+    if (w.op == k.name) {
+      ANVIL_USER_CHECK(w.shape.size() == k.shape_arity, "operator " << w.op << " takes a shape "
+                                                                    << k.shape_help << " ("
+                                                                    << k.shape_arity
+                                                                    << " numbers), got "
+                                                                    << w.shape.size());
+      return k.build(w.shape);
     }
     valid += valid.empty() ? k.name : std::string(", ") + k.name;
   }
-  throw UserError("unknown operator '" + op + "' (valid: " + valid + ")");
+  throw UserError("unknown operator '" + w.op + "' (valid: " + valid + ")");
 }
 
-}  // namespace anvil::tools
+std::string Workload::key() const {
+  nlohmann::json j = {{"op", op}, {"shape", shape}, {"dtype", dtype}};
+  return j.dump();  // keys sorted: canonical
+}
+
+std::string Workload::hash() const {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key()) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+Workload Workload::from_key(const std::string& key) {
+  try {
+    nlohmann::json j = nlohmann::json::parse(key);
+    Workload w;
+    w.op = j.at("op").get<std::string>();
+    w.shape = j.at("shape").get<std::vector<int64_t>>();
+    w.dtype = j.value("dtype", "float32");
+    return w;
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError("workload key '" + key + "' is malformed: " + e.what());
+  }
+}
+
+}  // namespace anvil

@@ -1,6 +1,7 @@
 // Helpers for the correctness tests: lower several schedules of one
-// computation, compile them all into one C module, run each on the same inputs
-// and compare every output with a reference computed by plain loops.
+// computation, compile them all into one module per backend (C; LLVM JIT on
+// this machine; LLVM for AArch64 run under qemu-user), run each on the same
+// inputs and compare every output with a reference computed by plain loops.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,12 +11,17 @@
 #include <cmath>
 #include <cstring>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "anvil/ir/IRPrinter.h"
 #include "anvil/schedule/Lower.h"
@@ -100,6 +106,9 @@ class Guarded {
     std::memcpy(data(), b.raw(), b.size_bytes());
   }
   void* data() { return static_cast<char*>(storage_.raw()) + kGuard * storage_.dtype().bytes(); }
+  // The whole allocation, guards included, and where the data starts in it.
+  HostBuffer& storage() { return storage_; }
+  int64_t data_offset_bytes() const { return kGuard * storage_.dtype().bytes(); }
   HostBuffer contents() const {
     HostBuffer out(storage_.dtype(), shape_);
     std::memcpy(out.raw(), static_cast<const char*>(storage_.raw()) + kGuard * storage_.dtype().bytes(),
@@ -135,8 +144,64 @@ inline std::string clip(const std::string& s, size_t n = 6000) {
 // compiler run), runs each and compares its outputs with the expected ones.
 // A variant that fails to schedule or lower is a test failure naming it; the
 // others still run.
-inline void check_problems(const std::vector<Problem>& problems,
-                           const std::string& target = "c -mcpu=native") {
+namespace detail {
+
+// The AArch64 target, when the cross runner was built (see CMakeLists.txt).
+inline const char* kAArch64Target = "llvm -mtriple=aarch64-linux-gnu -mattr=+neon";
+
+// Runs `function` of the AArch64 library `library` under qemu on the given
+// buffers (guards included), which are updated in place.
+inline void run_on_aarch64(const std::string& library, const std::string& function,
+                           std::vector<Guarded*> buffers) {
+#ifdef ANVIL_AARCH64_RUNNER
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(library).parent_path();
+  std::ofstream spec(dir / "spec.txt");
+  for (size_t i = 0; i < buffers.size(); i++) {
+    fs::path file = dir / ("buffer" + std::to_string(i) + ".bin");
+    HostBuffer& s = buffers[i]->storage();
+    std::ofstream(file, std::ios::binary).write(static_cast<const char*>(s.raw()),
+                                                static_cast<std::streamsize>(s.size_bytes()));
+    spec << file.string() << " " << s.size_bytes() << " " << buffers[i]->data_offset_bytes() << "\n";
+  }
+  spec.close();
+  std::string cmd = std::string(ANVIL_QEMU_AARCH64) + " -L /usr/aarch64-linux-gnu " +
+                    ANVIL_AARCH64_RUNNER + " " + library + " " + function + " " +
+                    (dir / "spec.txt").string() + " 2>" + (dir / "stderr.txt").string();
+  int status = std::system(cmd.c_str());
+  if (status != 0) {
+    std::ifstream err(dir / "stderr.txt");
+    std::stringstream text;
+    text << err.rdbuf();
+    throw std::runtime_error("qemu run of " + function + " failed (" + std::to_string(status) +
+                             "): " + text.str());
+  }
+  for (size_t i = 0; i < buffers.size(); i++) {
+    HostBuffer& s = buffers[i]->storage();
+    std::ifstream(dir / ("buffer" + std::to_string(i) + ".bin"), std::ios::binary)
+        .read(static_cast<char*>(s.raw()), static_cast<std::streamsize>(s.size_bytes()));
+  }
+#else
+  (void)library, (void)function, (void)buffers;
+  throw std::runtime_error("the AArch64 runner was not built");
+#endif
+}
+
+}  // namespace detail
+
+// The backends every correctness test runs on.
+inline std::vector<std::string> default_targets() {
+  std::vector<std::string> targets = {"c -mcpu=native", "llvm -mcpu=native"};
+#ifdef ANVIL_AARCH64_RUNNER
+  targets.push_back(detail::kAArch64Target);
+#endif
+  return targets;
+}
+
+namespace detail {
+
+inline void check_problems_on(const std::vector<Problem>& problems, const std::string& target) {
+  bool aarch64 = target == kAArch64Target;
   struct Lowered {
     const Problem* problem;
     const Variant* variant;
@@ -164,15 +229,23 @@ inline void check_problems(const std::vector<Problem>& problems,
   std::vector<LoweredFunc> funcs;
   for (const Lowered& l : lowered) funcs.push_back(l.func);
   Module module;
+  std::filesystem::path aarch64_dir;
   try {
-    module = build_module(funcs, Target::parse(target));
+    if (aarch64) {
+      aarch64_dir = std::filesystem::temp_directory_path() /
+                    ("anvil_correct_" + std::to_string(::getpid()) + "_" + funcs[0].name);
+      std::filesystem::create_directories(aarch64_dir);
+      export_library(funcs, Target::parse(target), (aarch64_dir / "module.so").string());
+    } else {
+      module = build_module(funcs, Target::parse(target));
+    }
   } catch (const std::exception& e) {
-    FAIL() << "build_module failed: " << detail::clip(e.what());
+    FAIL() << "building for " << target << " failed: " << detail::clip(e.what());
   }
 
   for (const Lowered& l : lowered) {
     const Problem& p = *l.problem;
-    std::string what = p.name + " / " + l.variant->name;
+    std::string what = p.name + " / " + l.variant->name + " on " + target;
     // Fresh guarded copies: a kernel that writes its inputs, or reads or
     // writes outside any buffer, is caught below.
     std::vector<detail::Guarded> inputs, outputs;
@@ -183,10 +256,15 @@ inline void check_problems(const std::vector<Problem>& problems,
       outputs.emplace_back(HostBuffer::random(want.dtype(), want.shape(), 7777 + o, -99.0, 99.0));
     }
     std::vector<void*> ptrs;
-    for (detail::Guarded& b : inputs) ptrs.push_back(b.data());
-    for (detail::Guarded& b : outputs) ptrs.push_back(b.data());
+    std::vector<detail::Guarded*> all;
+    for (detail::Guarded& b : inputs) ptrs.push_back(b.data()), all.push_back(&b);
+    for (detail::Guarded& b : outputs) ptrs.push_back(b.data()), all.push_back(&b);
     try {
-      module.call(l.func.name, ptrs);
+      if (aarch64) {
+        run_on_aarch64((aarch64_dir / "module.so").string(), l.func.name, all);
+      } else {
+        module.call(l.func.name, ptrs);
+      }
     } catch (const std::exception& e) {
       ADD_FAILURE() << what << ": the kernel failed: " << e.what();
       continue;
@@ -208,9 +286,18 @@ inline void check_problems(const std::vector<Problem>& problems,
           << detail::clip(to_string(l.func));
     }
   }
+  if (aarch64) std::filesystem::remove_all(aarch64_dir);
 }
 
-inline void check_problem(const Problem& p, const std::string& target = "c -mcpu=native") {
+}  // namespace detail
+
+// Checks every problem on `target`, or on every default target when empty.
+inline void check_problems(const std::vector<Problem>& problems, const std::string& target = "") {
+  for (const std::string& t : target.empty() ? default_targets() : std::vector<std::string>{target})
+    detail::check_problems_on(problems, t);
+}
+
+inline void check_problem(const Problem& p, const std::string& target = "") {
   check_problems({p}, target);
 }
 

@@ -35,7 +35,7 @@ TEST(CorrectnessHarness, DetectsWrongResults) {
   HostBuffer wrong(kF32, {13});
   for (int64_t i = 0; i < 13; i++) wrong.set(i, a.get(i) + (i == 12 ? 1.5 : 1.0));
   Problem p{"harness", {A}, {a}, {B}, {wrong}, {}, {default_schedule()}};
-  EXPECT_NONFATAL_FAILURE(check_problem(p), "[12] got");
+  EXPECT_NONFATAL_FAILURE(check_problem(p, "c -mcpu=native"), "[12] got");
 }
 
 // A read one past the end of an input meets a NaN guard element.
@@ -46,7 +46,7 @@ TEST(CorrectnessHarness, DetectsOutOfBoundsReads) {
   HostBuffer want(kF32, {13});
   for (int64_t i = 0; i < 12; i++) want.set(i, a.get(i + 1));
   Problem p{"harness_oob", {A}, {a}, {B}, {want}, {}, {default_schedule()}};
-  EXPECT_NONFATAL_FAILURE(check_problem(p), "[12] got nan");
+  EXPECT_NONFATAL_FAILURE(check_problem(p, "c -mcpu=native"), "[12] got nan");
 }
 
 // B is computed per tile of C; with 13 rows in tiles of 4 and C reading B at

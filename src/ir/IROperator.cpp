@@ -246,6 +246,38 @@ Expr cast(DataType t, Expr value) {
   return Cast::make(t, std::move(value));
 }
 
+Expr saturating_cast(DataType t, Expr value) {
+  ANVIL_USER_CHECK(value.defined(), "saturating_cast of an undefined value");
+  DataType from = value.type();
+  if (value.type().is_vector() && t.is_scalar()) t = t.with_lanes(from.lanes());
+  if (!t.is_int_or_uint()) return cast(t, std::move(value));  // to float: nothing to clamp
+  if (from.is_int_or_uint()) {
+    // Clamp in the source type where t's bounds are representable there.
+    bool lo_fits = from.is_int() ? t.min_int() >= from.min_int() : t.min_int() >= 0;
+    bool hi_fits = from.is_uint() ? static_cast<uint64_t>(t.max_int()) <= from.max_uint()
+                                  : t.max_int() <= from.max_int();
+    bool clamp_lo = from.is_int() && (t.is_uint() || t.bits() < from.bits());
+    bool clamp_hi = t.bits() < from.bits() || (t.bits() == from.bits() && from.is_uint() && t.is_int());
+    if (clamp_hi && hi_fits) value = min(value, make_const(from, t.max_int()));
+    if (clamp_lo && lo_fits) value = max(value, make_const(from, t.min_int()));
+    return cast(t, std::move(value));
+  }
+  // Float to int: clamp to the largest floats inside t's range (the integer
+  // bounds themselves may round up past it), and send NaN to 0.
+  double hi = static_cast<double>(t.max_int()), lo = static_cast<double>(t.min_int());
+  if (from.bits() == 32) {
+    float f = static_cast<float>(hi);
+    while (static_cast<double>(f) > hi) f = std::nextafter(f, 0.0f);
+    hi = f;
+  } else {
+    while (hi > static_cast<double>(t.max_int()) || static_cast<double>(static_cast<int64_t>(hi)) != hi)
+      hi = std::nextafter(hi, 0.0);
+  }
+  Expr clamped = max(min(value, make_const(from, hi)), make_const(from, lo));
+  Expr is_nan = value != value;
+  return select(is_nan, make_zero(t), cast(t, clamped));
+}
+
 Expr reinterpret(DataType t, Expr value) {
   ANVIL_USER_CHECK(t.bits() * t.lanes() == value.type().bits() * value.type().lanes(),
                    "reinterpret from " << value.type().to_string() << " to " << t.to_string()

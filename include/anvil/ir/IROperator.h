@@ -61,6 +61,11 @@ Expr select(Expr condition, Expr true_value, Expr false_value);
 Expr if_then_else(Expr condition, Expr true_value, Expr false_value);
 Expr likely(Expr condition);
 Expr cast(DataType t, Expr value);  // no-op when already of type t
+// A cast that clamps to t's range instead of wrapping (int8 quantization,
+// float to int): values above or below the range become t's max or min, NaN
+// becomes 0. Built from min/max/select, so every backend supports it and LLVM
+// matches its saturating instructions.
+Expr saturating_cast(DataType t, Expr value);
 Expr reinterpret(DataType t, Expr value);
 Expr abs(Expr a);
 Expr popcount(Expr a);

@@ -36,7 +36,8 @@ struct BenchOptions {
   int tvm_trials = 0;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
+// Unused when the benchmarks are not built (ANVIL_BUILD_BENCH=OFF).
+[[maybe_unused]] std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream in(s);
   std::string item;

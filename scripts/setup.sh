@@ -19,6 +19,9 @@ packages=(
   qemu-user          # runs the AArch64 kernels of the LLVM backend's tests
   gcc-aarch64-linux-gnu   # links AArch64 objects (LLVM backend tests)
   libc6-dev-arm64-cross   # the AArch64 libc those links use
+  libsqlite3-dev     # the tuning database (src/autotune/Database.cpp)
+  libxgboost-dev     # the XGBoost cost model (src/autotune/XGBoostModel.cpp)
+  gnuplot-nox        # the tuning-curve PNG of `anvil tune`
 )
 
 missing=()

@@ -5,6 +5,8 @@
 //   anvil run   --op matmul --shape 64,64,64    compile, check against the reference, time
 //   anvil bench --suite gemm-fp32 --json out.json   Anvil against peer libraries (bench/)
 //   anvil compile --op matmul --shape 64,64,64 -o libmatmul.so   an ahead-of-time module for the runtime
+//   anvil db list|best|show|export|import|prune [--db tuning_logs/anvil.db]   the tuning database
+//   anvil tune --op matmul --shape 1024,1024,1024 --trials 1000   search schedules into the database
 #include <cstdio>
 #include <vector>
 
@@ -22,6 +24,8 @@ int main(int argc, char** argv) {
   add(add_run_command(app));
   add(add_bench_command(app));
   add(add_compile_command(app));
+  add(add_db_command(app));
+  add(add_tune_command(app));
   CLI11_PARSE(app, argc, argv);
   try {
     for (auto& [cmd, runner] : commands)

@@ -20,6 +20,8 @@ CommandRunner add_lower_command(CLI::App& app);
 CommandRunner add_run_command(CLI::App& app);
 CommandRunner add_bench_command(CLI::App& app);
 CommandRunner add_compile_command(CLI::App& app);
+CommandRunner add_db_command(CLI::App& app);
+CommandRunner add_tune_command(CLI::App& app);
 
 // Options every workload-based subcommand takes.
 struct WorkloadOptions {

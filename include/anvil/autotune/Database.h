@@ -18,10 +18,13 @@ namespace anvil {
 struct TargetRecord {
   std::string target;       // canonical target string, e.g. "llvm -mcpu=native"
   std::string fingerprint;  // JSON: cpu model, ISA features, cores (see host_fingerprint)
-  std::string key() const;  // target + fingerprint hash: results are kept per machine kind
+  // target + "@" + FNV-1a of the fingerprint (16 hex digits): results are kept
+  // per machine kind.
+  std::string key() const;
 };
 
-// The fingerprint of this machine (cpu model, flags, core count).
+// The fingerprint of this machine as canonical JSON (sorted keys):
+// {"cpus":N,"flags":[sorted ISA flags],"model":"cpu model name"}.
 std::string host_fingerprint();
 
 struct TuningRecord {
@@ -41,29 +44,60 @@ struct TuningRecord {
   int64_t timestamp = 0;  // unix seconds
 };
 
+// One line of `anvil db list`: the records of one workload on one target.
+struct WorkloadSummary {
+  std::string workload_key;
+  std::string target_key;
+  int64_t records = 0;
+  int64_t ok_records = 0;
+  std::optional<double> best_us;  // the fastest valid median, if any record is valid
+};
+
 class Database {
  public:
   // Opens or creates the database at `path` (its folder is created). Throws
   // UserError naming the file when it exists but is not an Anvil tuning
-  // database (or is corrupt); the file is left untouched.
+  // database: not SQLite, another application id, another schema version
+  // (PRAGMA application_id / user_version), or corrupt (PRAGMA quick_check,
+  // which reads the whole file: ~0.2 s for 50 MB). Those checks run on a
+  // read-only connection, so such a file is left untouched.
+  // One Database per thread; several processes may open the same file and
+  // write at once (WAL mode, a busy timeout of 30 s).
   static Database open(const std::string& path);
   ~Database();
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
 
-  // Appends a measured batch in one transaction.
+  // Appends a measured batch in one transaction (BEGIN IMMEDIATE … COMMIT,
+  // rolled back on failure): after a crash either the whole batch is there or
+  // none of it. Waits (busy timeout) while another process writes. Records'
+  // workload_key/target_key may be empty; when set they must match `w`/`t`.
+  // A timestamp of 0 is replaced by the current time, an empty anvil_version
+  // by this build's version.
   void commit_batch(const Workload& w, const TargetRecord& t, const std::vector<TuningRecord>& records);
+  // Every record of `w` on `t`, in commit order.
   std::vector<TuningRecord> records(const Workload& w, const TargetRecord& t) const;
   // The fastest valid record, if any.
   std::optional<TuningRecord> best(const Workload& w, const TargetRecord& t) const;
   // Every workload key with at least one record for `t`.
   std::vector<std::string> workloads(const TargetRecord& t) const;
-  int64_t count() const;
+  int64_t count() const;  // records of every workload and target
+  // Every target with records (or once had them), ordered by key.
+  std::vector<TargetRecord> targets() const;
+  // One line per (workload, target) with records, ordered by workload key.
+  std::vector<WorkloadSummary> summary() const;
 
-  // JSON lines, one record per line with its workload and target.
+  // JSON lines, one record per line with its workload and target:
+  // {"workload":key,"target":{"target":..,"fingerprint":..},"trace":"<trace JSON text>",
+  //  "costs_us":[..],"median_us":..,"ok":..,"error_kind":..,"error_text":..,
+  //  "build_s":..,"run_s":..,"anvil_version":..,"format_version":..,"timestamp":..}
   void export_jsonl(const std::string& path) const;
-  int64_t import_jsonl(const std::string& path);  // returns the number imported
-  // Keeps the `keep` fastest valid records per workload and target; returns the number removed.
+  // Imports an export in one transaction, skipping records already present
+  // with every field equal; returns the number imported. A malformed line is
+  // a UserError naming the file and line number, and nothing is imported.
+  int64_t import_jsonl(const std::string& path);
+  // Keeps the `keep` fastest valid records per workload and target and deletes
+  // every other record (failed ones included); returns the number removed.
   int64_t prune(int keep);
 
   const std::string& path() const;

@@ -14,6 +14,9 @@ namespace anvil {
 
 // The fixed-length feature vector of a lowered function.
 std::vector<float> extract_features(const LoweredFunc& f);
+// The same entries before the log2(1 + x) transform extract_features
+// applies (exact counts, bytes and extents; for tests and debugging).
+std::vector<double> extract_raw_features(const LoweredFunc& f);
 // Names of the entries, for debugging and documentation (same length).
 const std::vector<std::string>& feature_names();
 

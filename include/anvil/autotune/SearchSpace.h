@@ -35,7 +35,11 @@ std::unique_ptr<Schedule> sample_schedule(const WorkloadInstance& w, const Sketc
 
 // A neighbour of `trace`: one sampling decision changed (a tile size moved
 // between factors, another categorical choice), replayed. Returns null when the
-// mutation produced an illegal schedule.
+// mutation produced an illegal schedule or the trace has nothing to change.
+// A trace written by one of generate_sketches' CPU sketches is re-run through
+// its sketch with the new decision (so a changed compute_at level or unroll
+// choice changes the primitives too); any other trace is replayed as recorded
+// with Trace::replay and the new decision.
 std::unique_ptr<Schedule> mutate_schedule(const WorkloadInstance& w, const Trace& trace, std::mt19937_64& rng);
 
 }  // namespace anvil

@@ -1,0 +1,91 @@
+// The tuner driver: propose a batch (search + cost model) → measure it →
+// commit it to the database in one transaction → retrain the model → report
+// progress, until the trial budget is spent. Several workloads share one
+// budget through a small task scheduler. apply_history_best turns the database
+// back into schedules.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "anvil/autotune/Database.h"
+#include "anvil/autotune/Measure.h"
+#include "anvil/autotune/Search.h"
+#include "anvil/autotune/Workload.h"
+#include "anvil/schedule/Schedule.h"
+
+namespace anvil {
+
+struct TuneOptions {
+  std::string target = "c -mcpu=native";  // also used for measurement (overrides measure.target)
+  int trials = 1000;                      // measurements in all (resumed records count against it)
+  int batch = 64;
+  std::string search = "evolutionary";  // "evolutionary" | "annealing" | "random"
+  std::string model = "xgboost";        // "xgboost" | "random"
+  std::string db_path = "tuning_logs/anvil.db";
+  bool resume = false;  // continue from the database's records of the workload and target
+  uint64_t seed = 0;
+  MeasureOptions measure;
+  SearchOptions search_options;  // its seed is replaced by `seed`
+  // When set (e.g. from a SIGINT handler), tuning stops after the batch being
+  // measured is committed.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct TuneProgress {
+  std::string workload;  // Workload::key()
+  int trials_done = 0;   // over all workloads
+  int trials_total = 0;
+  double best_gflops = 0;  // of this workload
+  int failures = 0;        // over all workloads, this run
+  double elapsed_seconds = 0;
+  double eta_seconds = 0;
+};
+using TuneProgressFn = std::function<void(const TuneProgress&)>;
+
+struct TuneResult {
+  Workload workload;
+  int trials = 0;   // measured by this run
+  int resumed = 0;  // records found in the database (with resume)
+  int failures = 0;
+  bool found = false;  // a valid record exists
+  double best_us = 0;
+  double best_gflops = 0;
+  double default_gflops = 0;  // the default (untransformed) schedule, when measured
+  std::string best_trace_json;
+  // Best GFLOP/s so far after each record (resumed records first), 0 until one is valid.
+  std::vector<double> curve;
+  bool stopped = false;  // the stop flag ended tuning early
+};
+
+// Tunes one workload.
+TuneResult tune(const Workload& w, const TuneOptions& options, const TuneProgressFn& progress = {});
+// Tunes several workloads on one budget of options.trials: each gets a first
+// batch, then the next batch goes to the workload whose best improved most in
+// its last batch (ties: the one with the fewest trials).
+std::vector<TuneResult> tune_all(const std::vector<Workload>& ws, const TuneOptions& options,
+                                 const TuneProgressFn& progress = {});
+
+// The schedule of the best valid record of `w` on `t`, replayed; the default
+// schedule when there is none.
+std::unique_ptr<Schedule> apply_history_best(const Database& db, const Workload& w, const TargetRecord& t);
+// The same over the caller's tensors (`inst` = instantiate(w)), so the schedule
+// lowers with inst.args(). Throws UserError when the best record no longer replays.
+std::unique_ptr<Schedule> apply_history_best(const Database& db, const WorkloadInstance& inst, const Workload& w,
+                                             const TargetRecord& t);
+
+// The record of a target string on this machine.
+TargetRecord target_record(const std::string& target);
+// Where the cost model is saved beside the database: "<db>.<model>.model.json".
+std::string cost_model_path(const std::string& db_path, const std::string& model);
+// Workloads from a file: one per line, either a Workload key (JSON) or
+// "op shape [dtype]" (e.g. "matmul 64,64,64 float32"); '#' starts a comment.
+// Throws UserError naming the file and line.
+std::vector<Workload> read_workload_file(const std::string& path);
+
+}  // namespace anvil

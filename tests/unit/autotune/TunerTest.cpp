@@ -1,0 +1,131 @@
+// The tuner end to end on a tiny matmul with the C target: records land in
+// the database, the best is at least the default schedule, resume continues
+// without measuring anything twice, and apply_history_best replays the best.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <unistd.h>
+
+#include "anvil/autotune/Tuner.h"
+#include "anvil/schedule/Lower.h"
+#include "anvil/support/Error.h"
+
+namespace anvil {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TunerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("anvil_tuner_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  TuneOptions options(int trials) const {
+    TuneOptions o;
+    o.target = "c";
+    o.trials = trials;
+    o.batch = 4;
+    o.db_path = (dir_ / "anvil.db").string();
+    o.seed = 1;
+    o.search_options.population = 32;
+    o.search_options.generations = 2;
+    o.measure.repeat = 3;
+    o.measure.min_repeat_ms = 1;
+    o.measure.worker_path = ANVIL_MEASURE_WORKER;
+    return o;
+  }
+
+  fs::path dir_;
+};
+
+Workload matmul32() { return Workload{"matmul", {32, 32, 32}, "float32"}; }
+
+TEST_F(TunerTest, TunesResumesAndAppliesTheBest) {
+  TuneOptions o = options(8);
+  int calls = 0;
+  TuneResult r = tune(matmul32(), o, [&](const TuneProgress& p) {
+    ++calls;
+    EXPECT_EQ(p.trials_total, 8);
+    EXPECT_LE(p.trials_done, 8);
+  });
+  EXPECT_EQ(r.trials, 8);
+  EXPECT_EQ(calls, 2);  // one progress report per batch
+  ASSERT_TRUE(r.found);
+  EXPECT_GT(r.default_gflops, 0) << "the default schedule is measured first";
+  EXPECT_GE(r.best_gflops, r.default_gflops);
+  ASSERT_EQ(r.curve.size(), 8u);
+  EXPECT_TRUE(std::is_sorted(r.curve.begin(), r.curve.end()));
+  EXPECT_TRUE(fs::exists(cost_model_path(o.db_path, "xgboost")));
+
+  Database db = Database::open(o.db_path);
+  TargetRecord t = target_record("c");
+  EXPECT_EQ(db.records(matmul32(), t).size(), 8u);
+
+  // Resume with a budget of 12: 8 stored count against it, 4 new, no repeats.
+  TuneOptions more = options(12);
+  more.resume = true;
+  TuneResult r2 = tune(matmul32(), more);
+  EXPECT_EQ(r2.resumed, 8);
+  EXPECT_EQ(r2.trials, 4);
+  EXPECT_GE(r2.best_gflops, r.best_gflops);
+  std::vector<TuningRecord> all = db.records(matmul32(), t);
+  ASSERT_EQ(all.size(), 12u);
+  std::set<std::string> traces;
+  for (const auto& rec : all) traces.insert(rec.trace_json);
+  EXPECT_EQ(traces.size(), all.size()) << "resume measured a candidate twice";
+
+  // The best record replays onto the caller's tensors and lowers.
+  WorkloadInstance inst = instantiate(matmul32());
+  auto best = apply_history_best(db, inst, matmul32(), t);
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->trace().to_json(), db.best(matmul32(), t)->trace_json);
+  EXPECT_NO_THROW(lower(*best, inst.args(), "best"));
+}
+
+TEST_F(TunerTest, NoRecordsGiveTheDefaultSchedule) {
+  Database db = Database::open((dir_ / "empty.db").string());
+  auto s = apply_history_best(db, matmul32(), target_record("c"));
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->trace().steps().empty());
+}
+
+TEST_F(TunerTest, StopFlagEndsAfterTheCurrentBatch) {
+  TuneOptions o = options(16);
+  std::atomic<bool> stop{false};
+  o.stop = &stop;
+  TuneResult r = tune(matmul32(), o, [&](const TuneProgress&) { stop = true; });
+  EXPECT_TRUE(r.stopped);
+  EXPECT_EQ(r.trials, 4);
+  EXPECT_EQ(Database::open(o.db_path).records(matmul32(), target_record("c")).size(), 4u);
+}
+
+TEST_F(TunerTest, WorkloadFileAndBadOptions) {
+  fs::path f = dir_ / "workloads.txt";
+  std::ofstream(f) << "# two matmuls\nmatmul 32,32,32\n{\"dtype\":\"float32\",\"op\":\"matmul\",\"shape\":[16,16,16]}\n";
+  std::vector<Workload> ws = read_workload_file(f.string());
+  ASSERT_EQ(ws.size(), 2u);
+  EXPECT_EQ(ws[0], matmul32());
+  EXPECT_EQ(ws[1].shape, (std::vector<int64_t>{16, 16, 16}));
+  std::ofstream(f) << "matmul 32,32,32\nnosuchop 4\n";
+  try {
+    read_workload_file(f.string());
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("workloads.txt:2"), std::string::npos) << e.what();
+  }
+  TuneOptions o = options(0);
+  EXPECT_THROW(tune(matmul32(), o), UserError);
+  o = options(8);
+  o.search = "bayes";
+  EXPECT_THROW(tune(matmul32(), o), UserError);
+}
+
+}  // namespace
+}  // namespace anvil

@@ -29,6 +29,8 @@ struct WorkloadOptions {
   std::string shape;
   std::string trace_path;
   std::string target = "c -mcpu=native";
+  std::string db_path = "tuning_logs/anvil.db";
+  bool no_db = false;
 };
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
 // The schedule of the workload: replayed from --trace, or the default one.

@@ -1,8 +1,12 @@
 // Options and helpers shared by the workload-based subcommands.
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "Commands.h"
+#include "anvil/autotune/Database.h"
+#include "anvil/autotune/Tuner.h"
 #include "anvil/support/Error.h"
 
 namespace anvil::tools {
@@ -12,6 +16,10 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o) {
   cmd->add_option("--shape", o.shape, "comma-separated extents, e.g. 1024,1024,1024")->required();
   cmd->add_option("--trace", o.trace_path, "schedule trace JSON to apply");
   cmd->add_option("--target", o.target, "target string, e.g. \"c -mcpu=znver4\"");
+  cmd->add_option("--db", o.db_path,
+                  "tuning database: without --trace, its best record for this workload and target "
+                  "is used when there is one");
+  cmd->add_flag("--no-db", o.no_db, "ignore the tuning database (default schedule without --trace)");
 }
 
 std::string read_text_file(const std::string& path) {
@@ -30,7 +38,20 @@ Workload workload_of(const WorkloadOptions& o) {
 }
 
 std::unique_ptr<Schedule> make_schedule(const WorkloadInstance& w, const WorkloadOptions& o) {
-  if (o.trace_path.empty()) return std::make_unique<Schedule>(std::vector<Tensor>{w.output});
+  if (o.trace_path.empty()) {
+    // ApplyHistoryBest: the fastest valid tuned record, when the database has one.
+    if (!o.no_db && std::filesystem::exists(o.db_path)) {
+      Database db = Database::open(o.db_path);
+      Workload workload = workload_of(o);
+      TargetRecord target = target_record(o.target);
+      if (auto best = db.best(workload, target)) {
+        std::fprintf(stderr, "anvil: using the best tuned schedule from %s (%.1f us when measured)\n",
+                     o.db_path.c_str(), best->median_us);
+        return apply_history_best(db, w, workload, target);
+      }
+    }
+    return std::make_unique<Schedule>(std::vector<Tensor>{w.output});
+  }
   try {
     return Trace::from_json(read_text_file(o.trace_path)).replay({w.output});
   } catch (const UserError& e) {

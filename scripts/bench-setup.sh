@@ -40,7 +40,7 @@ fi
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import tvm" >/dev/null 2>&1; then
   echo "anvil bench-setup: installing apache-tvm into $venv"
   if ! { python3 -m venv "$venv" &&
-         "$venv/bin/python" -m pip install -q --disable-pip-version-check apache-tvm numpy; }; then
+         "$venv/bin/python" -m pip install -q --disable-pip-version-check apache-tvm numpy psutil; }; then
     echo "anvil bench-setup: apache-tvm could not be installed; the tvm rows will be skipped" >&2
   fi
 fi

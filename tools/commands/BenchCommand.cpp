@@ -3,6 +3,8 @@
 //
 //   anvil bench --suite gemm-fp32 [--quick] [--threads 1,2] [--cases 256,bert-768]
 //               [--impls anvil,openblas] [--target "c -mcpu=native"] [--json FILE]
+//   anvil bench --suite tune-cpu [--trials 1000] [--cases dense-256,resnet-28x28-128]
+//               [--threads 1] [--model xgboost|random] [--db build/tune-cpu.db] [--json FILE]
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +17,7 @@
 
 #ifdef ANVIL_HAVE_BENCH
 #include "GemmSuite.h"
+#include "TuneCpuSuite.h"
 #endif
 
 namespace anvil::tools {
@@ -29,8 +32,11 @@ struct BenchOptions {
   std::string threads;
   std::string cases;
   std::string impls;
-  std::string target = "c -mcpu=native";
+  std::string target;  // empty: the suite's default
   std::string anvil_params;
+  int trials = 1000;  // tune-cpu: tuning trials per case (Anvil and TVM MetaSchedule)
+  std::string db_path;  // tune-cpu: empty means build/tune-cpu.db, away from tuning_logs/
+  std::string model = "xgboost";
   int samples = 10;
   double min_sample_ms = 50;
   int tvm_trials = 0;
@@ -61,17 +67,60 @@ std::string find_tvm_python() {
   return "";
 }
 
+// tune-cpu: Anvil tunes each case, then is timed beside the peers (bench/TuneCpuSuite.h).
+int run_tune_cpu(const BenchOptions& o) {
+  bench::TuneCpuOptions s;
+  s.cases = o.cases;
+  s.impls = split_list(o.impls);
+  s.trials = o.trials;
+  s.target = o.target.empty() ? "llvm -mcpu=native" : o.target;
+  s.db_path = o.db_path.empty() ? std::string(ANVIL_BENCH_SOURCE_DIR) + "/build/tune-cpu.db" : o.db_path;
+  s.model = o.model;
+  s.timing.min_samples = o.samples;
+  s.timing.min_sample_ms = o.min_sample_ms;
+  ANVIL_USER_CHECK(o.samples >= 10, "--samples: the protocol needs at least 10 samples, got " << o.samples);
+  ANVIL_USER_CHECK(o.min_sample_ms > 0, "--min-sample-ms must be positive, got " << o.min_sample_ms);
+  ANVIL_USER_CHECK(!o.quick, "--quick: tune-cpu has no quick subset; use --trials 64 --cases ...");
+  std::string threads = o.threads.empty() ? "1" : o.threads;
+  char* end = nullptr;
+  long v = std::strtol(threads.c_str(), &end, 10);
+  ANVIL_USER_CHECK(end && *end == '\0' && v >= 1 && v <= 1024,
+                   "--threads: tune-cpu takes one positive thread count, got '" << threads << "'");
+  s.threads = int(v);
+  s.tvm_script = ANVIL_BENCH_TVM_TUNE_SCRIPT;
+  s.tvm_python = find_tvm_python();
+  s.log = [](const std::string& line) { std::fprintf(stderr, "anvil bench: %s\n", line.c_str()); };
+
+  bench::TuneCpuReport report = bench::run_tune_cpu_suite(s);
+  nlohmann::json out = nlohmann::json::array();
+  for (const bench::BenchRow& r : report.rows) out.push_back(bench::tune_cpu_row_json(r, report.tuning));
+  if (!o.json_path.empty()) {
+    std::ofstream f(o.json_path);
+    ANVIL_USER_CHECK(f, "--json: cannot write '" << o.json_path << "'");
+    f << out.dump(2) << "\n";
+  }
+  std::printf("%s", bench::format_ratio_table(report.rows).c_str());
+  std::printf("%s", bench::format_tuning_table(report.tuning).c_str());
+  std::printf("\nratio = peer median / anvil median (> 1: Anvil faster), all from this run; "
+              "%d trials per case, %s target, tuning database %s\n",
+              s.trials, s.target.c_str(), s.db_path.c_str());
+  bool all_correct = true;
+  for (const bench::BenchRow& r : report.rows) all_correct = all_correct && (r.status != "ok" || r.correct);
+  return all_correct ? 0 : 1;
+}
+
 int run_bench(const BenchOptions& o) {
   if (o.setup) {
     std::string cmd = std::string(ANVIL_BENCH_SOURCE_DIR) + "/scripts/bench-setup.sh";
     if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "anvil bench: %s failed; going on with the peers present\n", cmd.c_str());
   }
+  if (o.suite == "tune-cpu") return run_tune_cpu(o);
   bench::SuiteOptions s;
   s.suite = o.suite;
   s.quick = o.quick;
   s.cases = o.cases;
   s.impls = split_list(o.impls);
-  s.target = o.target;
+  s.target = o.target.empty() ? "c -mcpu=native" : o.target;
   s.anvil_params = o.anvil_params;
   s.timing.min_samples = o.samples;
   s.timing.min_sample_ms = o.min_sample_ms;
@@ -115,18 +164,22 @@ int run_bench(const BenchOptions& o) {
 CommandRunner add_bench_command(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   CLI::App* cmd = app.add_subcommand("bench", "benchmark Anvil against peer libraries (bench/)");
-  cmd->add_option("--suite", o->suite, "suite to run (gemm-fp32)")->required();
+  cmd->add_option("--suite", o->suite, "suite to run (gemm-fp32, tune-cpu)")->required();
   cmd->add_option("--json", o->json_path, "write the rows as a JSON list to this file");
   cmd->add_flag("--quick", o->quick, "a small subset: 256, 512, bert-768 at 1 thread");
   cmd->add_flag("--setup", o->setup, "run scripts/bench-setup.sh first (installs the peers)");
   cmd->add_option("--threads", o->threads, "comma-separated thread counts (default 1,2; --quick: 1)");
   cmd->add_option("--cases", o->cases, "comma-separated case names (default: all of the suite)");
   cmd->add_option("--impls", o->impls, "only these implementations, e.g. anvil,openblas");
-  cmd->add_option("--target", o->target, "Anvil target string (default \"c -mcpu=native\")");
+  cmd->add_option("--target", o->target,
+                  "Anvil target string (default \"c -mcpu=native\"; tune-cpu: \"llvm -mcpu=native\")");
   cmd->add_option("--anvil-params", o->anvil_params, "override the anvil schedule, e.g. mr=4,nr=64,pack=1");
   cmd->add_option("--samples", o->samples, "timed samples per row (>= 10)");
   cmd->add_option("--min-sample-ms", o->min_sample_ms, "minimum length of one sample");
   cmd->add_option("--tvm-trials", o->tvm_trials, "MetaSchedule trials per case for tvm (0: default schedule)");
+  cmd->add_option("--trials", o->trials, "tune-cpu: tuning trials per case, Anvil and TVM alike (default 1000)");
+  cmd->add_option("--db", o->db_path, "tune-cpu: tuning database (default build/tune-cpu.db)");
+  cmd->add_option("--model", o->model, "tune-cpu: Anvil's cost model, xgboost or random");
   return [o] {
 #ifdef ANVIL_HAVE_BENCH
     return run_bench(*o);

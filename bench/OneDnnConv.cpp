@@ -1,0 +1,101 @@
+// The onednn rows of tune-cpu: dense through the matmul primitive, conv2d and
+// depthwise (groups = C) through the convolution primitive, every tensor in the
+// layout oneDNN prefers (format `any`); inputs and weights are reordered once
+// outside the timing, the output back to NCHW only for the check.
+#include <dnnl.hpp>
+
+#include "GemmSuite.h"
+#include "TuneCpuSuite.h"
+#include "anvil/support/Error.h"
+
+namespace anvil::bench {
+
+namespace {
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+class OneDnnTuneCpu : public TuneCpuPeer {
+ public:
+  std::string name() const override { return "onednn"; }
+  bool supports(const std::string& op) const override {
+    return op == "dense" || op == "conv2d_nchw" || op == "depthwise_conv2d_nchw";
+  }
+  void set_threads(int threads) override { set_omp_threads(threads); }
+
+  TuneCpuKernel prepare(TuneCpuData& d) override {
+    const std::vector<int64_t>& s = d.c.workload.shape;
+    if (d.c.workload.op == "dense") return prepare_dense(d, s[0], s[1], s[2]);
+    if (d.c.workload.op == "conv2d_nchw")
+      return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[4], s[1], s[5], s[6]}, s[7], s[8], 1);
+    ANVIL_USER_CHECK(d.c.workload.op == "depthwise_conv2d_nchw", "onednn: unsupported op " << d.c.workload.op);
+    // Depthwise weight [C, 1, KH, KW] is goihw {C, 1, 1, KH, KW} byte for byte.
+    return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[1], 1, 1, s[4], s[5]}, s[6], s[7], s[1]);
+  }
+
+ private:
+  // Y[M, N] = X[M, K] · W[N, K]^T: W seen as B[K, N] with strides (1, K).
+  TuneCpuKernel prepare_dense(TuneCpuData& d, memory::dim M, memory::dim N, memory::dim K) {
+    memory::desc x_md({M, K}, dt::f32, tag::ab);
+    memory::desc w_plain({K, N}, dt::f32, tag::ba);
+    memory::desc w_any({K, N}, dt::f32, tag::any);
+    memory::desc y_md({M, N}, dt::f32, tag::ab);
+    matmul::primitive_desc pd(matmul::desc(x_md, w_any, y_md), engine_);
+    prim_ = matmul(pd);
+    memory w_user(w_plain, engine_, d.inputs[1].raw());
+    args_ = {{DNNL_ARG_SRC, memory(x_md, engine_, d.inputs[0].raw())},
+             {DNNL_ARG_WEIGHTS, reordered(w_user, pd.weights_desc())},
+             {DNNL_ARG_DST, memory(y_md, engine_, d.output.raw())}};
+    stream_.wait();
+    return [this](int64_t) {
+      prim_.execute(stream_, args_);
+      stream_.wait();
+    };
+  }
+
+  TuneCpuKernel prepare_conv(TuneCpuData& d, const memory::dims& src_dims, const memory::dims& w_dims,
+                             memory::dim stride, memory::dim pad, memory::dim groups) {
+    const memory::dims& out_shape = d.output.shape();
+    memory::dims dst_dims(out_shape.begin(), out_shape.end());
+    memory::desc src_any(src_dims, dt::f32, tag::any), w_any(w_dims, dt::f32, tag::any),
+        dst_any(dst_dims, dt::f32, tag::any);
+    convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct, src_any, w_any,
+                                   dst_any, {stride, stride}, {pad, pad}, {pad, pad});
+    convolution_forward::primitive_desc pd(desc, engine_);
+    prim_ = convolution_forward(pd);
+    memory src_user({src_dims, dt::f32, tag::nchw}, engine_, d.inputs[0].raw());
+    memory w_user({w_dims, dt::f32, groups > 1 ? tag::goihw : tag::oihw}, engine_, d.inputs[1].raw());
+    dst_user_ = memory({dst_dims, dt::f32, tag::nchw}, engine_, d.output.raw());
+    dst_ = pd.dst_desc() == dst_user_.get_desc() ? dst_user_ : memory(pd.dst_desc(), engine_);
+    args_ = {{DNNL_ARG_SRC, reordered(src_user, pd.src_desc())},
+             {DNNL_ARG_WEIGHTS, reordered(w_user, pd.weights_desc())},
+             {DNNL_ARG_DST, dst_}};
+    stream_.wait();
+    // Call 0 (the one checked) also brings the output back to NCHW; timed calls do not.
+    return [this](int64_t i) {
+      prim_.execute(stream_, args_);
+      if (i == 0 && dst_ != dst_user_) reorder(dst_, dst_user_).execute(stream_, dst_, dst_user_);
+      stream_.wait();
+    };
+  }
+
+  memory reordered(memory& user, const memory::desc& want) {
+    if (user.get_desc() == want) return user;
+    memory packed(want, engine_);
+    reorder(user, packed).execute(stream_, user, packed);
+    return packed;
+  }
+
+  engine engine_{engine::kind::cpu, 0};
+  stream stream_{engine_};
+  primitive prim_;
+  std::unordered_map<int, memory> args_;
+  memory dst_, dst_user_;
+};
+
+}  // namespace
+
+std::unique_ptr<TuneCpuPeer> make_onednn_tune_cpu() { return std::make_unique<OneDnnTuneCpu>(); }
+
+}  // namespace anvil::bench

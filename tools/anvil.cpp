@@ -17,8 +17,12 @@ int main(int argc, char** argv) {
   using namespace anvil::tools;
   CLI::App app{"anvil: a tensor compiler for compressed and low-precision operators"};
   app.require_subcommand(1);
+  // Each add_*_command adds exactly one subcommand to `app`; pair it with the
+  // function that runs it, to call the one that was parsed.
   std::vector<std::pair<CLI::App*, CommandRunner>> commands;
-  auto add = [&](CommandRunner runner) { commands.emplace_back(app.get_subcommands({}).back(), std::move(runner)); };
+  auto add = [&](CommandRunner runner) {
+    commands.emplace_back(app.get_subcommands({}).back(), std::move(runner));
+  };
   add(add_ops_command(app));
   add(add_lower_command(app));
   add(add_run_command(app));

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks that libanvil_runtime.so needs nothing but libc, libdl, libpthread
 # (and the dynamic loader) and exports exactly the anvil_* C API.
-# usage: check_runtime_deps.sh path/to/libanvil_runtime.so
+# usage: check_runtime_deps.sh path/to/libanvil_runtime.so [--sanitized]
+# --sanitized (the asan preset) also allows the sanitizer runtimes.
 set -euo pipefail
 lib=$1
+sanitized=${2:-}
 status=0
 
 needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
@@ -11,6 +13,8 @@ echo "NEEDED: $(echo $needed)"
 for n in $needed; do
   case "$n" in
     libc.so.*|libdl.so.*|libpthread.so.*|ld-linux*.so.*) ;;
+    libasan.so.*|libubsan.so.*|libtsan.so.*) [ "$sanitized" = --sanitized ] || {
+        echo "FAIL: $lib needs $n (a sanitizer runtime in a build without sanitizers)"; status=1; } ;;
     *) echo "FAIL: $lib needs $n (only libc, libdl, libpthread are allowed)"; status=1 ;;
   esac
 done

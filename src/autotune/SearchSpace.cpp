@@ -70,7 +70,14 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
   Stage& out = output_stage(sch, w);
   Tensor acc = sch.cache_write(w.output, "local");
   Tensor copy;
-  if (panel) copy = sch.cache_read(w.inputs.at(1), "local", {acc});
+  const bool transposed_weights = sch[acc].op()->tag == tag::kDense;
+  if (panel) {
+    // dense reads W[N, K]: copy each panel transposed ([K, columns]) so the
+    // tile's vector loads along N are contiguous, as in matmul's B panel.
+    std::vector<int> layout;
+    if (transposed_weights) layout = {1, 0};
+    copy = sch.cache_read(w.inputs.at(1), "local", {acc}, layout);
+  }
   Stage& local = sch[acc];
 
   const size_t ns = out.op()->axes.size();
@@ -179,14 +186,11 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
   if (panel) {
     Stage& cp = sch[copy];
     cp.compute_at(out, fused);
-    // The copy's last axis spans the panel's columns (matmul: a whole number
-    // of vectors when the lanes split the output's last axis) or all of K
-    // (dense); vectorize it when it is whole vectors.
+    // The copy's last axis spans the panel's columns (for dense too, whose
+    // copy is transposed): a whole number of vectors when the lanes split the
+    // output's last axis; vectorize it then.
     int nd = copy.ndim();
-    const ComputeOpNode* anchor = local.op();
-    int64_t copy_last = anchor->tag == tag::kDense
-                            ? *as_const_int(copy.shape().back())
-                            : (lane_split ? lanes * tiles.back()[1].value * tiles.back()[2].value : 0);
+    int64_t copy_last = lane_split ? lanes * tiles.back()[1].value * tiles.back()[2].value : 0;
     if (copy_last > lanes && copy_last % lanes == 0) {
       auto [v, l] = cp.split(cp.axis(nd - 1), lanes);
       (void)v;

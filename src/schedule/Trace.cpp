@@ -157,7 +157,9 @@ class Replayer {
       ANVIL_SCHEDULE_CHECK(s.strings.size() >= 2, "trace step " << index << ": cache_read needs a scope and readers");
       std::vector<Tensor> readers;
       for (size_t i = 1; i < s.strings.size(); i++) readers.push_back(sch_.stage(s.strings[i]).tensor());
-      Tensor t = sch_.cache_read(stage(s).tensor(), s.strings[0], readers);
+      std::vector<int> layout;
+      for (const Factor& f : s.ints) layout.push_back(static_cast<int>(f.value));
+      Tensor t = sch_.cache_read(stage(s).tensor(), s.strings[0], readers, layout);
       check_name(s, 0, t.name(), index);
     } else if (p == "cache_write") {
       need(s, 0, 0, 1);

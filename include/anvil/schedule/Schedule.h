@@ -152,8 +152,11 @@ class Schedule {
 
   // A cache stage that copies `tensor` into `scope` for `readers`, which are
   // rewritten to read the copy. Returns the new tensor (named "<name>.<scope>").
+  // `layout`, when given, is a permutation: dimension d of the copy is
+  // dimension layout[d] of `tensor` (e.g. {1, 0} stores the copy transposed,
+  // so dense's weights W[N, K] are read as contiguous rows of N).
   Tensor cache_read(const Tensor& tensor, const std::string& scope,
-                    const std::vector<Tensor>& readers);
+                    const std::vector<Tensor>& readers, const std::vector<int>& layout = {});
   // Moves the computation of `tensor` into a new stage in `scope`; `tensor`'s
   // stage becomes a copy of it. Returns the new tensor.
   Tensor cache_write(const Tensor& tensor, const std::string& scope);

@@ -14,7 +14,8 @@ namespace {
 
 class ReplaceTensor : public IRMutator {
  public:
-  ReplaceTensor(const Tensor& from, const Tensor& to) : from_(from), to_(to) {}
+  ReplaceTensor(const Tensor& from, const Tensor& to, const std::vector<int>& perm)
+      : from_(from), to_(to), perm_(perm) {}
   using IRMutator::mutate;
 
  protected:
@@ -22,12 +23,16 @@ class ReplaceTensor : public IRMutator {
     Expr e = IRMutator::mutate_node(op, self);
     const TensorLoad* load = e.as<TensorLoad>();
     if (!load->tensor.same_as(from_)) return e;
-    return TensorLoad::make(to_, load->indices);
+    if (perm_.empty()) return TensorLoad::make(to_, load->indices);
+    std::vector<Expr> indices;
+    for (int d : perm_) indices.push_back(load->indices[d]);
+    return TensorLoad::make(to_, indices);
   }
 
  private:
   const Tensor& from_;
   const Tensor& to_;
+  const std::vector<int>& perm_;
 };
 
 std::string unique_stage_name(Schedule& sch, const std::string& base) {
@@ -42,8 +47,8 @@ std::string unique_stage_name(Schedule& sch, const std::string& base) {
 
 }  // namespace
 
-Expr replace_tensor(const Expr& e, const Tensor& from, const Tensor& to) {
-  return ReplaceTensor(from, to).mutate(e);
+Expr replace_tensor(const Expr& e, const Tensor& from, const Tensor& to, const std::vector<int>& perm) {
+  return ReplaceTensor(from, to, perm).mutate(e);
 }
 
 Tensor make_compute_tensor(const std::string& name, std::vector<IterVar> axes, Expr body,
@@ -68,7 +73,7 @@ Ref<const ComputeOpNode> with_body(const ComputeOpNode* op, Expr body) {
 }
 
 Tensor Schedule::cache_read(const Tensor& tensor, const std::string& scope,
-                            const std::vector<Tensor>& readers) {
+                            const std::vector<Tensor>& readers, const std::vector<int>& layout) {
   Stage& source = (*this)[tensor];
   ANVIL_SCHEDULE_CHECK(scope == "local" || scope == "shared" || scope == "global",
                        "cache_read of " << tensor.name() << ": unknown scope '" << scope << "'");
@@ -82,22 +87,37 @@ Tensor Schedule::cache_read(const Tensor& tensor, const std::string& scope,
                                           << " does not read it");
     reader_stages.push_back(&rs);
   }
+  int ndim = tensor.ndim();
+  std::vector<int> perm = layout;
+  if (perm.empty())
+    for (int d = 0; d < ndim; d++) perm.push_back(d);
+  std::vector<int> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  bool is_permutation = static_cast<int>(perm.size()) == ndim;
+  for (int d = 0; d < ndim && is_permutation; d++) is_permutation = sorted[d] == d;
+  ANVIL_SCHEDULE_CHECK(is_permutation, "cache_read of " << tensor.name() << ": layout of "
+                                                        << perm.size()
+                                                        << " entries is not a permutation of its "
+                                                        << ndim << " dimensions");
+  // Copy dimension d holds tensor dimension perm[d].
   std::vector<IterVar> axes;
-  std::vector<Expr> indices;
-  for (int d = 0; d < tensor.ndim(); d++) {
+  std::vector<Expr> indices(ndim);
+  for (int d = 0; d < ndim; d++) {
     Var v(tensor.name() + "." + scope + ".ax" + std::to_string(d));
-    axes.push_back(IterVar::make(v, Range(0, tensor.shape()[d]), IterKind::DataPar));
-    indices.push_back(v);
+    axes.push_back(IterVar::make(v, Range(0, tensor.shape()[perm[d]]), IterKind::DataPar));
+    indices[perm[d]] = v;
   }
   std::string name = unique_stage_name(*this, tensor.name() + "." + scope);
   Tensor cache = make_compute_tensor(name, axes, TensorLoad::make(tensor, indices), "cache");
-  for (Stage* rs : reader_stages) rs->op_ = with_body(rs->op_.get(), replace_tensor(rs->op_->body, tensor, cache));
+  for (Stage* rs : reader_stages)
+    rs->op_ = with_body(rs->op_.get(), replace_tensor(rs->op_->body, tensor, cache, perm));
   size_t position = 0;
   while (stages_[position].get() != &source) position++;
   Stage& cs = add_stage(cache, Ref<const ComputeOpNode>(as_compute(cache)), false, position + 1);
   cs.scope_ = scope;
   Step step{"cache_read", tensor.name(), {}, {}, {scope}, {name}};
   for (const Tensor& r : readers) step.strings.push_back(r.name());
+  for (int d : layout) step.ints.emplace_back(d);
   record(std::move(step));
   return cache;
 }

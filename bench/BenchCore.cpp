@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -203,6 +204,19 @@ std::string format_ratio_table(const std::vector<BenchRow>& rows) {
     for (const std::string& n : notes) os << "  " << n << "\n";
   }
   return os.str();
+}
+
+// The last max_chars of a file on one line (a peer subprocess's stderr, for a row note).
+std::string tail_of_file(const std::string& path, size_t max_chars) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  if (s.size() > max_chars) s = "..." + s.substr(s.size() - max_chars);
+  for (char& ch : s)
+    if (ch == '\n') ch = ' ';
+  return s;
 }
 
 }  // namespace anvil::bench

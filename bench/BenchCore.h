@@ -102,4 +102,7 @@ std::string format_ratio_table(const std::vector<BenchRow>& rows);
 
 bool is_anvil_impl(const std::string& impl);
 
+// The last `max_chars` of a file, newlines folded, for notes about a failed peer run.
+std::string tail_of_file(const std::string& path, size_t max_chars);
+
 }  // namespace anvil::bench

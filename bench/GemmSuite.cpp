@@ -59,18 +59,6 @@ class AnvilGemm : public GemmImpl {
   Module module_;
 };
 
-std::string tail_of_file(const std::string& path, size_t max_chars) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  if (s.size() > max_chars) s = "..." + s.substr(s.size() - max_chars);
-  for (char& ch : s)
-    if (ch == '\n') ch = ' ';
-  return s;
-}
-
 // Runs a helper that prints one JSON row per line; any other line is ignored.
 // Returns its rows, or throws with the helper's own last words.
 std::vector<BenchRow> run_helper(const std::string& command, const std::string& what) {

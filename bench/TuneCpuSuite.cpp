@@ -130,18 +130,6 @@ BenchRow run_anvil(TuneCpuData& data, const TuneCpuOptions& o, TuningSummary& su
   return row;
 }
 
-std::string tail_of_file(const std::string& path, size_t max_chars) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  if (s.size() > max_chars) s = "..." + s.substr(s.size() - max_chars);
-  for (char& ch : s)
-    if (ch == '\n') ch = ' ';
-  return s;
-}
-
 // Runs the TVM helper, which prints one JSON row per line; other lines are ignored.
 std::vector<BenchRow> run_helper(const std::string& command, const std::function<void(const std::string&)>& log) {
   std::string err_path = "/tmp/anvil-bench-tunecpu-" + std::to_string(::getpid()) + ".stderr";

@@ -54,41 +54,108 @@ Stage& output_stage(Schedule& sch, const WorkloadInstance& w) {
   return out;
 }
 
+// How multi-level tiling lays out an anchor: which spatial axis carries the
+// vector lanes and, with a panel, how the second input is copied.
+struct TilingLayout {
+  // Output axis vectorized in the register tile; the accumulator (cache_write)
+  // is stored with it innermost. The last axis for GEMMs; the output-channel
+  // axis of an NCHW conv, which then accumulates [n, h, w, o] while the output
+  // stays NCHW (the copy-out transposes once per output element).
+  int vector_axis = -1;
+  // Leading output axes that are neither rows nor the vector axis (batch).
+  int batch_axes = 0;
+  // Layout of the panel copy of input 1 (empty: as stored).
+  std::vector<int> panel_layout;
+};
+
+bool is_nchw_conv_tag(const std::string& t) { return t == tag::kConv2dNCHW || t == tag::kGroupConv2dNCHW; }
+
+// The layout for a panel sketch of `out` (a GEMM or an NCHW conv anchor).
+TilingLayout panel_layout_of(const ComputeOpNode& out) {
+  TilingLayout l;
+  const int ns = static_cast<int>(out.axes.size());
+  if (is_nchw_conv_tag(out.tag)) {
+    // Weights [O, C, KH, KW] copied [C, KH, KW, O]: contiguous vectors of O.
+    l.vector_axis = 1;
+    l.batch_axes = 1;
+    l.panel_layout = {1, 2, 3, 0};
+  } else {
+    l.vector_axis = ns - 1;
+    l.batch_axes = ns - 2;
+    // dense reads W[N, K]: copied transposed ([K, columns]) so the tile's
+    // vector loads along N are contiguous, as in matmul's B panel.
+    if (out.tag == tag::kDense) l.panel_layout = {1, 0};
+  }
+  return l;
+}
+
+// A pad stage read by `anchor`, or null.
+Stage* pad_producer(Schedule& sch, const Stage& anchor) {
+  for (const Tensor& in : anchor.op()->input_tensors()) {
+    Stage& s = sch[in];
+    if (s.is_compute() && s.op()->tag == tag::kPad) return &s;
+  }
+  return nullptr;
+}
+
+// A padded copy computed at the root: rows in parallel, each row vectorized
+// (its tail predicated).
+void schedule_pad_at_root(Stage& pad, int64_t lanes) {
+  const int nd = static_cast<int>(pad.op()->axes.size());
+  Loop rows = pad.axis(0);
+  for (int d = 1; d + 1 < nd; d++) rows = pad.fuse(rows, pad.axis(d));
+  pad.parallel(rows);
+  Loop row = pad.axis(nd - 1);
+  if (nd >= 2 && lanes > 1 && row->extent > lanes) {
+    auto [o, l] = pad.split(row, lanes);
+    (void)o;
+    pad.vectorize(l);
+  }
+}
+
 // Rule (2): multi-level tiling of an anchor that is the output. The output
 // stage (a copy of the local accumulator after cache_write) gets per spatial
-// axis the levels outer/middle/inner (the last axis, when its extent allows,
-// an extra literal split into vector lanes); outer levels are fused and
-// parallel. The local stage is computed at the fused loop or at the last
+// axis the levels outer/middle/inner (the vector axis, when its extent
+// allows, an extra literal split into vector lanes); outer levels are fused
+// and parallel. The local stage is computed at the fused loop or at the last
 // middle loop (sampled); inside it reduction loops are split in two and put
-// outside the spatial ones, the last spatial loop vectorized, and the small
-// inner loops unrolled as a sampled choice. With `panel`, the second input
-// is read through a cache_read copy computed at the parallel loop, whose
-// column tile is then outermost (GEMM packing: the panel is reused by every
-// row tile of that column panel).
+// outside the spatial ones, the vector axis innermost and vectorized, and the
+// small inner loops unrolled as a sampled choice. With `panel`, the second
+// input is read through a cache_read copy computed at the parallel loop,
+// whose vector-axis tile is then outermost (GEMM packing: the panel is reused
+// by every row tile of that column panel). A pad stage the anchor reads is
+// inlined or computed at the root (sampled).
 void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes, bool panel) {
-  inline_injective(sch);
   Stage& out = output_stage(sch, w);
-  Tensor acc = sch.cache_write(w.output, "local");
+  const ComputeOpNode& anchor = *out.op();
+  const size_t ns = anchor.axes.size();
+  ANVIL_SCHEDULE_CHECK(ns >= 1, "multi-level tiling: " << out.name() << " has no spatial axis");
+  TilingLayout layout;
+  layout.vector_axis = static_cast<int>(ns) - 1;
+  if (panel) layout = panel_layout_of(anchor);
+  const size_t vec = static_cast<size_t>(layout.vector_axis);
+  // Spatial axes in tiling order: the vector axis last.
+  std::vector<int> order_of_axes;
+  for (size_t i = 0; i < ns; i++)
+    if (i != vec) order_of_axes.push_back(static_cast<int>(i));
+  order_of_axes.push_back(layout.vector_axis);
+  const bool permuted = vec + 1 != ns;
+
+  Stage* pad = pad_producer(sch, out);
+  for (Stage* s : sch.stages())
+    if (s->is_compute() && !s->is_output() && tag::is_injective(s->op()->tag) && s != pad) s->compute_inline();
+  Tensor acc = sch.cache_write(w.output, "local", permuted ? order_of_axes : std::vector<int>{});
   Tensor copy;
-  const bool transposed_weights = sch[acc].op()->tag == tag::kDense;
-  if (panel) {
-    // dense reads W[N, K]: copy each panel transposed ([K, columns]) so the
-    // tile's vector loads along N are contiguous, as in matmul's B panel.
-    std::vector<int> layout;
-    if (transposed_weights) layout = {1, 0};
-    copy = sch.cache_read(w.inputs.at(1), "local", {acc}, layout);
-  }
+  if (panel) copy = sch.cache_read(w.inputs.at(1), "local", {acc}, layout.panel_layout);
   Stage& local = sch[acc];
 
-  const size_t ns = out.op()->axes.size();
   const size_t nr = local.op()->reduce_axes().size();
-  ANVIL_SCHEDULE_CHECK(ns >= 1, "multi-level tiling: " << out.name() << " has no spatial axis");
-  std::vector<Loop> axes;
-  for (size_t i = 0; i < ns; i++) axes.push_back(out.axis(static_cast<int>(i)));
-  // The vector lanes of the last axis are split off with a literal factor
+  std::vector<Loop> axes;  // the output's loops in tiling order
+  for (int a : order_of_axes) axes.push_back(out.axis(a));
+  // The vector lanes of the vector axis are split off with a literal factor
   // when they divide it, so the vectorized loop is exactly one vector.
-  const int64_t last_extent = axes.back()->extent;
-  const bool lane_split = lanes > 1 && last_extent % lanes == 0 && last_extent > lanes;
+  const int64_t vec_extent = axes.back()->extent;
+  const bool lane_split = lanes > 1 && vec_extent % lanes == 0 && vec_extent > lanes;
   Loop lane_loop;
   if (lane_split) std::tie(axes.back(), lane_loop) = out.split(axes.back(), lanes);
 
@@ -107,6 +174,8 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
   int64_t at_middle = sch.sample_categorical({0, 1}, {0.3, 0.7}).value;
   // 0: no unroll, 1: unroll the inner spatial loops, 2: and the inner reduction loops.
   int64_t unroll = sch.sample_categorical({0, 1, 2}, {0.3, 0.35, 0.35}).value;
+  // 0: pad inlined into the anchor (a guard per load), 1: padded copy at the root.
+  int64_t pad_at_root = pad ? sch.sample_categorical({0, 1}, {0.3, 0.7}).value : 0;
 
   // ---- output stage: [outer S...] [middle S...] [inner S...] (lanes)
   std::vector<Loop> outer, middle, inner;
@@ -117,28 +186,42 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
     middle.push_back(m);
     inner.push_back(in);
   }
+  const size_t nb = static_cast<size_t>(layout.batch_axes);
   if (panel && ns >= 2) {
-    // Column panel outermost: [batch..., j_outer, i_outer].
-    std::swap(outer[ns - 1], outer[ns - 2]);
+    // Vector-axis panel outermost after the batch axes: [batch..., panel, rows...].
+    Loop p = outer.back();
+    outer.pop_back();
+    outer.insert(outer.begin() + static_cast<std::ptrdiff_t>(nb), p);
   }
   std::vector<Loop> order = outer;
   order.insert(order.end(), middle.begin(), middle.end());
-  order.insert(order.end(), inner.begin(), inner.end());
-  if (lane_split) order.push_back(lane_loop);
+  if (permuted) {
+    // The copy-out walks the tile in the output's own order (contiguous stores).
+    std::vector<Loop> natural(ns);
+    for (size_t i = 0; i < ns; i++) natural[order_of_axes[i]] = inner[i];
+    for (size_t a = 0; a < ns; a++) {
+      order.push_back(natural[a]);
+      if (a == vec && lane_split) order.push_back(lane_loop);
+    }
+  } else {
+    order.insert(order.end(), inner.begin(), inner.end());
+    if (lane_split) order.push_back(lane_loop);
+  }
   out.reorder(order);
   // Fuse the outer loops that go parallel: all of them, except the row
-  // loop of a panel sketch, which stays serial inside the panel loop.
-  size_t n_par = panel && ns >= 2 ? ns - 1 : ns;
+  // loops of a panel sketch, which stay serial inside the panel loop.
+  size_t n_par = panel && ns >= 2 ? nb + 1 : ns;
   Loop fused = outer[0];
   for (size_t i = 1; i < n_par; i++) fused = out.fuse(fused, outer[i]);
   out.parallel(fused);
-  int64_t inner_last = tiles.back()[2].value;
-  if (lane_split) out.vectorize(lane_loop);
-  else if (inner_last > 1) out.vectorize(inner.back());
+  if (!permuted) {
+    if (lane_split) out.vectorize(lane_loop);
+    else if (tiles.back()[2].value > 1) out.vectorize(inner.back());
+  }
 
-  // ---- local stage
+  // ---- local stage (its axes are in tiling order)
   Loop attach = fused;
-  if (panel && ns >= 2) attach = outer[ns - 1];  // the row loop inside the panel loop
+  if (panel && ns >= 2) attach = outer.back();  // the last row loop inside the panel loop
   if (at_middle) attach = middle.back();
   local.compute_at(out, attach);
   // Extents of the local stage's spatial loops after bound inference: the
@@ -186,9 +269,8 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
   if (panel) {
     Stage& cp = sch[copy];
     cp.compute_at(out, fused);
-    // The copy's last axis spans the panel's columns (for dense too, whose
-    // copy is transposed): a whole number of vectors when the lanes split the
-    // output's last axis; vectorize it then.
+    // The copy's last axis spans the panel's vector-axis tile: a whole number
+    // of vectors when the lanes split that axis; vectorize it then.
     int nd = copy.ndim();
     int64_t copy_last = lane_split ? lanes * tiles.back()[1].value * tiles.back()[2].value : 0;
     if (copy_last > lanes && copy_last % lanes == 0) {
@@ -196,6 +278,10 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
       (void)v;
       cp.vectorize(l);
     }
+  }
+  if (pad) {
+    if (pad_at_root) schedule_pad_at_root(*pad, lanes);
+    else pad->compute_inline();
   }
 }
 
@@ -289,7 +375,7 @@ std::vector<Sketch> cpu_sketches(const WorkloadInstance& w, int64_t lanes) {
                         [lanes](Schedule& sch, const WorkloadInstance& wi) {
                           multi_level_tiling(sch, wi, lanes, false);
                         }});
-    if (is_gemm_tag(out->tag) && out->axes.size() >= 2 && w.inputs.size() >= 2)
+    if ((is_gemm_tag(out->tag) || is_nchw_conv_tag(out->tag)) && out->axes.size() >= 2 && w.inputs.size() >= 2)
       sketches.push_back({"multi-level-tiling(SSRSRS)+cache_write+cache_read(panel)",
                           [lanes](Schedule& sch, const WorkloadInstance& wi) {
                             multi_level_tiling(sch, wi, lanes, true);

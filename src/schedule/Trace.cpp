@@ -163,7 +163,9 @@ class Replayer {
       check_name(s, 0, t.name(), index);
     } else if (p == "cache_write") {
       need(s, 0, 0, 1);
-      Tensor t = sch_.cache_write(stage(s).tensor(), s.strings[0]);
+      std::vector<int> layout;
+      for (const Factor& f : s.ints) layout.push_back(static_cast<int>(f.value));
+      Tensor t = sch_.cache_write(stage(s).tensor(), s.strings[0], layout);
       check_name(s, 0, t.name(), index);
     } else if (p == "rfactor") {
       need(s, 1, 1, 0);

@@ -158,8 +158,11 @@ class Schedule {
   Tensor cache_read(const Tensor& tensor, const std::string& scope,
                     const std::vector<Tensor>& readers, const std::vector<int>& layout = {});
   // Moves the computation of `tensor` into a new stage in `scope`; `tensor`'s
-  // stage becomes a copy of it. Returns the new tensor.
-  Tensor cache_write(const Tensor& tensor, const std::string& scope);
+  // stage becomes a copy of it. Returns the new tensor. `layout` permutes the
+  // new stage's axes (and so its storage) as for cache_read: e.g. {0, 2, 3, 1}
+  // keeps an NCHW conv's accumulator channel-innermost, so a register tile
+  // vectorizes over output channels while the output stays NCHW.
+  Tensor cache_write(const Tensor& tensor, const std::string& scope, const std::vector<int>& layout = {});
   // Factors reduction loop `loop` of `tensor` out into a new stage whose
   // dimension `factor_axis` ranges over it; `tensor` then reduces over that
   // dimension. Returns the new (partial-result) tensor.

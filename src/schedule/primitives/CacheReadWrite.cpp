@@ -35,6 +35,23 @@ class ReplaceTensor : public IRMutator {
   const std::vector<int>& perm_;
 };
 
+// `layout` as a permutation of the dimensions of `tensor` (the identity when
+// empty); refuses anything else.
+std::vector<int> checked_layout(const char* primitive, const Tensor& tensor, const std::vector<int>& layout) {
+  int ndim = tensor.ndim();
+  std::vector<int> perm = layout;
+  if (perm.empty())
+    for (int d = 0; d < ndim; d++) perm.push_back(d);
+  std::vector<int> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  bool is_permutation = static_cast<int>(perm.size()) == ndim;
+  for (int d = 0; d < ndim && is_permutation; d++) is_permutation = sorted[d] == d;
+  ANVIL_SCHEDULE_CHECK(is_permutation, primitive << " of " << tensor.name() << ": layout of " << perm.size()
+                                                 << " entries is not a permutation of its " << ndim
+                                                 << " dimensions");
+  return perm;
+}
+
 std::string unique_stage_name(Schedule& sch, const std::string& base) {
   std::string name = base;
   for (int n = 1;; n++) {
@@ -88,17 +105,7 @@ Tensor Schedule::cache_read(const Tensor& tensor, const std::string& scope,
     reader_stages.push_back(&rs);
   }
   int ndim = tensor.ndim();
-  std::vector<int> perm = layout;
-  if (perm.empty())
-    for (int d = 0; d < ndim; d++) perm.push_back(d);
-  std::vector<int> sorted = perm;
-  std::sort(sorted.begin(), sorted.end());
-  bool is_permutation = static_cast<int>(perm.size()) == ndim;
-  for (int d = 0; d < ndim && is_permutation; d++) is_permutation = sorted[d] == d;
-  ANVIL_SCHEDULE_CHECK(is_permutation, "cache_read of " << tensor.name() << ": layout of "
-                                                        << perm.size()
-                                                        << " entries is not a permutation of its "
-                                                        << ndim << " dimensions");
+  std::vector<int> perm = checked_layout("cache_read", tensor, layout);
   // Copy dimension d holds tensor dimension perm[d].
   std::vector<IterVar> axes;
   std::vector<Expr> indices(ndim);
@@ -122,7 +129,7 @@ Tensor Schedule::cache_read(const Tensor& tensor, const std::string& scope,
   return cache;
 }
 
-Tensor Schedule::cache_write(const Tensor& tensor, const std::string& scope) {
+Tensor Schedule::cache_write(const Tensor& tensor, const std::string& scope, const std::vector<int>& layout) {
   Stage& stage = (*this)[tensor];
   stage.check_compute("cache_write");
   stage.check_untransformed("cache_write");
@@ -130,26 +137,31 @@ Tensor Schedule::cache_write(const Tensor& tensor, const std::string& scope) {
                        "cache_write of " << tensor.name() << ": unknown scope '" << scope << "'");
   ANVIL_SCHEDULE_CHECK(stage.attach_kind_ != AttachKind::Inline,
                        "cache_write of " << tensor.name() << ": the stage is inlined");
+  std::vector<int> perm = checked_layout("cache_write", tensor, layout);
   const ComputeOpNode* op = stage.op_.get();
-  // The cache stage computes the original body over fresh spatial axes.
+  // The cache stage computes the original body over fresh spatial axes, in
+  // the order of its layout: axis d of the cache is axis perm[d] of `tensor`.
   std::vector<IterVar> axes;
   VarMap rename;
-  std::vector<Expr> indices;
-  for (const IterVar& iv : op->axes) {
+  for (int d : perm) {
+    const IterVar& iv = op->axes[d];
     Var v(iv.var().name() + "." + scope);
     axes.push_back(IterVar::make(v, iv.dom(), IterKind::DataPar));
     rename[iv.var().get()] = v;
   }
   std::string name = unique_stage_name(*this, tensor.name() + "." + scope);
   Tensor cache = make_compute_tensor(name, axes, substitute(op->body, rename), op->tag);
-  for (const IterVar& iv : op->axes) indices.push_back(iv.var());
+  std::vector<Expr> indices;
+  for (int d : perm) indices.push_back(op->axes[d].var());
   stage.op_ = with_body(op, TensorLoad::make(cache, indices));
   stage.reset_loops();
   size_t position = 0;
   while (stages_[position].get() != &stage) position++;
   Stage& cs = add_stage(cache, Ref<const ComputeOpNode>(as_compute(cache)), false, position);
   cs.scope_ = scope;
-  record({"cache_write", tensor.name(), {}, {}, {scope}, {name}});
+  Step step{"cache_write", tensor.name(), {}, {}, {scope}, {name}};
+  for (int d : layout) step.ints.emplace_back(d);
+  record(std::move(step));
   return cache;
 }
 

@@ -65,7 +65,10 @@ TEST(SearchSpace, SketchesPerOperator) {
   EXPECT_EQ(mm[0], "default");
   EXPECT_EQ(mm[1], "multi-level-tiling(SSRSRS)+cache_write");
   EXPECT_EQ(mm[2], "multi-level-tiling(SSRSRS)+cache_write+cache_read(panel)");
-  EXPECT_EQ(sketch_names(instantiate({"conv2d_nchw", {1, 16, 14, 14, 32, 3, 3, 1, 1}})).size(), 2u);
+  auto conv = sketch_names(instantiate({"conv2d_nchw", {1, 16, 14, 14, 32, 3, 3, 1, 1}}));
+  ASSERT_EQ(conv.size(), 3u);
+  EXPECT_EQ(conv[2], "multi-level-tiling(SSRSRS)+cache_write+cache_read(panel)");
+  EXPECT_EQ(sketch_names(instantiate({"depthwise_conv2d_nchw", {1, 8, 10, 10, 3, 3, 1, 1}})).size(), 2u);
   EXPECT_EQ(sketch_names(instantiate({"relu", {1000}}))[1], "elementwise(fuse+parallel+vectorize)");
   EXPECT_EQ(sketch_names(instantiate({"softmax", {12, 40}}))[1],
             "row-reduction(compute_at row)+parallel+vectorize");
@@ -78,6 +81,7 @@ TEST(SearchSpace, SampledPointsLowerCompileAndMatchReference) {
       {"matmul", {64, 48, 40}},
       {"matmul", {13, 97, 7}},
       {"conv2d_nchw", {1, 16, 14, 14, 32, 3, 3, 1, 1}},
+      {"conv2d_nchw", {1, 3, 11, 11, 35, 3, 3, 2, 1}},
       {"depthwise_conv2d_nchw", {1, 8, 10, 10, 3, 3, 1, 1}},
       {"relu", {1000}},
       {"softmax", {12, 40}},

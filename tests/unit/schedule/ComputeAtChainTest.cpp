@@ -7,6 +7,7 @@
 
 #include "anvil/ir/IRPrinter.h"
 #include "anvil/ir/IRVisitor.h"
+#include "anvil/ops/Conv2D.h"
 #include "anvil/ops/Dense.h"
 #include "anvil/ops/Reference.h"
 #include "anvil/schedule/Lower.h"
@@ -99,4 +100,54 @@ TEST(ComputeAtChain, TransposedPanelOfDenseWeights) {
   HostBuffer y(DataType::Float(32), {13, 40});
   m.call("dense_panel", {x.raw(), w.raw(), y.raw()});
   EXPECT_TRUE(all_close(y, ops::ref::dense(x, w, DataType::Float(32)), 1e-5, 1e-5));
+}
+
+TEST(ComputeAtChain, ChannelInnermostAccumulatorOfAnNchwConv) {
+  // cache_write with a layout: the accumulator of an NCHW conv stored
+  // [n, h, w, o], so the register tile vectorizes over output channels; the
+  // weights are read through a [c, kh, kw, o] panel.
+  Tensor D = placeholder({1, 5, 9, 7}, DataType::Float(32), "D");
+  Tensor W = placeholder({35, 5, 3, 3}, DataType::Float(32), "W");
+  ops::Conv2DAttrs attrs;
+  attrs.padding = {1, 1, 1, 1};
+  Tensor O = ops::conv2d_nchw(D, W, attrs, "O");
+  Schedule sch({O});
+  for (Stage* s : sch.stages())
+    if (s->is_compute() && !s->is_output()) s->compute_inline();
+  Stage& out = sch[O];
+  Tensor acc = sch.cache_write(O, "local", {0, 2, 3, 1});
+  EXPECT_EQ(*as_const_int(acc.shape()[1]), 9);   // h
+  EXPECT_EQ(*as_const_int(acc.shape()[3]), 35);  // o
+  Tensor panel = sch.cache_read(W, "local", {acc}, {1, 2, 3, 0});
+  auto [oo, oi] = out.split(out.axis(1), 16);  // 3 channel tiles, the last partial
+  auto [ho, hi] = out.split(out.axis(2), 2);
+  out.reorder({out.axis(0), oo, ho, hi, oi, out.axis(3)});
+  sch[acc].compute_at(out, ho);
+  Stage& local = sch[acc];
+  auto [lo, lanes] = local.split(local.axis(3), 16);
+  local.reorder({local.reduce_axis(0), local.reduce_axis(1), local.reduce_axis(2), local.axis(0),
+                 local.axis(1), local.axis(2), lo, lanes});
+  local.vectorize(lanes);
+  sch[panel].compute_at(out, oo);
+  Schedule fresh({O});
+  EXPECT_THAT(schedule_error([&] { fresh.cache_write(O, "local", {0, 1, 2}); }),
+              HasSubstr("is not a permutation"));
+  EXPECT_THAT(schedule_error([&] { fresh.cache_write(O, "local", {0, 2, 2, 1}); }),
+              HasSubstr("is not a permutation"));
+
+  LoweredFunc f = lower(sch, {D, W, O}, "conv_channel_last");
+  // The tile [1, 2 rows, 7 columns, 16 channels] is stored channel-innermost:
+  // its vector stores are contiguous ramps.
+  EXPECT_NE(to_string(f).find("O.local[ramp("), std::string::npos) << to_string(f);
+  auto again = Trace::from_json(sch.trace().to_json()).replay({O});
+  EXPECT_EQ(to_string(lower(*again, {D, W, O}, "conv_channel_last")), to_string(f));
+
+  for (const char* target : {"c -mcpu=native", "llvm -mcpu=native"}) {
+    Module m = build_module({f}, Target::parse(target));
+    HostBuffer d = HostBuffer::random(DataType::Float(32), {1, 5, 9, 7}, 9);
+    HostBuffer w = HostBuffer::random(DataType::Float(32), {35, 5, 3, 3}, 10);
+    HostBuffer o(DataType::Float(32), {1, 35, 9, 7});
+    m.call("conv_channel_last", {d.raw(), w.raw(), o.raw()});
+    EXPECT_TRUE(all_close(o, ops::ref::conv2d_nchw(d, w, attrs), 1e-5, 1e-5)) << target;
+  }
 }

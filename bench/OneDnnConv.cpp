@@ -1,8 +1,11 @@
 // The onednn rows of tune-cpu: dense through the matmul primitive, conv2d and
 // depthwise (groups = C) through the convolution primitive, every tensor in the
 // layout oneDNN prefers (format `any`); inputs and weights are reordered once
-// outside the timing, the output back to NCHW only for the check.
+// outside the timing, the output back to the case's layout (NCHW, or the
+// blocked one of conv2d_nchwc) only for the check.
 #include <dnnl.hpp>
+
+#include <optional>
 
 #include "GemmSuite.h"
 #include "TuneCpuSuite.h"
@@ -20,7 +23,7 @@ class OneDnnTuneCpu : public TuneCpuPeer {
  public:
   std::string name() const override { return "onednn"; }
   bool supports(const std::string& op) const override {
-    return op == "dense" || op == "conv2d_nchw" || op == "depthwise_conv2d_nchw";
+    return op == "dense" || op == "conv2d_nchw" || op == "conv2d_nchwc" || op == "depthwise_conv2d_nchw";
   }
   void set_threads(int threads) override { set_omp_threads(threads); }
 
@@ -28,10 +31,11 @@ class OneDnnTuneCpu : public TuneCpuPeer {
     const std::vector<int64_t>& s = d.c.workload.shape;
     if (d.c.workload.op == "dense") return prepare_dense(d, s[0], s[1], s[2]);
     if (d.c.workload.op == "conv2d_nchw")
-      return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[4], s[1], s[5], s[6]}, s[7], s[8], 1);
+      return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[4], s[1], s[5], s[6]}, s[7], s[8], 1, {});
+    if (d.c.workload.op == "conv2d_nchwc") return prepare_blocked_conv(d, s);
     ANVIL_USER_CHECK(d.c.workload.op == "depthwise_conv2d_nchw", "onednn: unsupported op " << d.c.workload.op);
     // Depthwise weight [C, 1, KH, KW] is goihw {C, 1, 1, KH, KW} byte for byte.
-    return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[1], 1, 1, s[4], s[5]}, s[6], s[7], s[1]);
+    return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[1], 1, 1, s[4], s[5]}, s[6], s[7], s[1], {});
   }
 
  private:
@@ -54,19 +58,38 @@ class OneDnnTuneCpu : public TuneCpuPeer {
     };
   }
 
+  // The user's layouts of src, weights and dst; empty: plain NCHW, (g)oihw, NCHW.
+  struct UserTags {
+    std::optional<tag> src, weights, dst;
+  };
+
+  // conv2d_nchwc (N,C,H,W,O,KH,KW,stride,pad,CB,OB): Anvil's blocked layouts
+  // named in oneDNN's terms — nChw16c, or nhwc when one block holds every
+  // channel (the stem's C = 3); weights OIhw16i16o, or Ohwi16o for C = CB.
+  TuneCpuKernel prepare_blocked_conv(TuneCpuData& d, const std::vector<int64_t>& s) {
+    ANVIL_USER_CHECK(s[10] == 16 && (s[9] == 16 || s[9] == s[1]),
+                     "onednn: conv2d_nchwc blocks CB=" << s[9] << " OB=" << s[10]
+                                                       << " have no oneDNN format (OB 16 and CB 16 or C)");
+    UserTags t;
+    t.src = s[9] == 16 ? tag::nChw16c : tag::nhwc;
+    t.weights = s[9] == 16 ? tag::OIhw16i16o : tag::Ohwi16o;
+    t.dst = tag::nChw16c;
+    return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[4], s[1], s[5], s[6]}, s[7], s[8], 1, t);
+  }
+
   TuneCpuKernel prepare_conv(TuneCpuData& d, const memory::dims& src_dims, const memory::dims& w_dims,
-                             memory::dim stride, memory::dim pad, memory::dim groups) {
-    const memory::dims& out_shape = d.output.shape();
-    memory::dims dst_dims(out_shape.begin(), out_shape.end());
+                             memory::dim stride, memory::dim pad, memory::dim groups, const UserTags& user) {
+    const memory::dims dst_dims = conv_output_dims(src_dims, w_dims, stride, pad, groups);
     memory::desc src_any(src_dims, dt::f32, tag::any), w_any(w_dims, dt::f32, tag::any),
         dst_any(dst_dims, dt::f32, tag::any);
     convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct, src_any, w_any,
                                    dst_any, {stride, stride}, {pad, pad}, {pad, pad});
     convolution_forward::primitive_desc pd(desc, engine_);
     prim_ = convolution_forward(pd);
-    memory src_user({src_dims, dt::f32, tag::nchw}, engine_, d.inputs[0].raw());
-    memory w_user({w_dims, dt::f32, groups > 1 ? tag::goihw : tag::oihw}, engine_, d.inputs[1].raw());
-    dst_user_ = memory({dst_dims, dt::f32, tag::nchw}, engine_, d.output.raw());
+    memory src_user({src_dims, dt::f32, user.src.value_or(tag::nchw)}, engine_, d.inputs[0].raw());
+    memory w_user({w_dims, dt::f32, user.weights.value_or(groups > 1 ? tag::goihw : tag::oihw)}, engine_,
+                  d.inputs[1].raw());
+    dst_user_ = memory({dst_dims, dt::f32, user.dst.value_or(tag::nchw)}, engine_, d.output.raw());
     dst_ = pd.dst_desc() == dst_user_.get_desc() ? dst_user_ : memory(pd.dst_desc(), engine_);
     args_ = {{DNNL_ARG_SRC, reordered(src_user, pd.src_desc())},
              {DNNL_ARG_WEIGHTS, reordered(w_user, pd.weights_desc())},
@@ -78,6 +101,14 @@ class OneDnnTuneCpu : public TuneCpuPeer {
       if (i == 0 && dst_ != dst_user_) reorder(dst_, dst_user_).execute(stream_, dst_, dst_user_);
       stream_.wait();
     };
+  }
+
+  // [N, O, OH, OW] of a conv (weights [O, ...] or, grouped, [G, O/G, ...]).
+  static memory::dims conv_output_dims(const memory::dims& src, const memory::dims& w, memory::dim stride,
+                                       memory::dim pad, memory::dim groups) {
+    const size_t kh = w.size() - 2, kw = w.size() - 1;
+    memory::dim out_channels = groups > 1 ? w[0] * w[1] : w[0];
+    return {src[0], out_channels, (src[2] + 2 * pad - w[kh]) / stride + 1, (src[3] + 2 * pad - w[kw]) / stride + 1};
   }
 
   memory reordered(memory& user, const memory::desc& want) {

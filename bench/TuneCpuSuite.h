@@ -78,6 +78,9 @@ struct TuneCpuOptions {
   std::string target = "llvm -mcpu=native";
   std::string db_path;  // the tuning database (the command defaults it under build/)
   std::string model = "xgboost";  // "xgboost" | "random"
+  // Continue from the database's records of each case (they count against
+  // `trials`): a long tuning run split over several invocations.
+  bool resume = false;
   TimingOptions timing;
   std::string tvm_python;  // interpreter with apache-tvm; empty: tvm rows skipped
   std::string tvm_script;  // bench/tvm_tune.py

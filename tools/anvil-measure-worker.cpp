@@ -24,6 +24,7 @@
 #include "anvil/runtime.h"
 #include "anvil/schedule/Lower.h"
 #include "anvil/schedule/Trace.h"
+#include "anvil/targets/Intrinsics.h"
 #include "anvil/support/HostBuffer.h"
 #include "anvil/targets/Module.h"
 #include "anvil/targets/Target.h"
@@ -57,7 +58,7 @@ json build(const json& job) {
   WorkloadInstance inst = instantiate(w);
   std::string trace = job.at("trace").get<std::string>();
   std::unique_ptr<Schedule> sch = trace.empty() ? std::make_unique<Schedule>(std::vector<Tensor>{inst.output})
-                                                : Trace::from_json(trace).replay({inst.output});
+                                                : Trace::from_json(trace).replay({inst.output}, {}, all_tensor_intrinsics());
   LoweredFunc func = lower(*sch, inst.args(), job.at("function").get<std::string>());
   BuildOptions options;
   options.jit = false;  // llvm: a linked .so; c: always one
@@ -105,7 +106,7 @@ json run(const json& job) {
     std::vector<int64_t> shape(a.shape, a.shape + a.ndim);
     bool is_output = i == info->num_args - 1;
     buffers.push_back(is_output ? HostBuffer(dtype_of(a), shape)
-                                : HostBuffer::random(dtype_of(a), shape, uint64_t(1 + i)));
+                                : measurement_input(dtype_of(a), shape, i));
   }
   std::vector<DLTensor*> args;
   for (int i = 0; i < info->num_args; ++i) {

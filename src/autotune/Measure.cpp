@@ -11,8 +11,8 @@
 //                "flush_cache", "threads", "parent"}
 // ("parent": the tuner's pid; the worker dies with it.)
 //   run result: {"ok", "error_kind", "error_text", "costs_us", "number"}
-// Inputs are HostBuffer::random(dtype, shape, seed = 1 + argument index) on
-// both sides, so the reference needs no input files.
+// Inputs are measurement_input(dtype, shape, argument index) on both sides,
+// so the reference needs no input files.
 #include "anvil/autotune/Measure.h"
 
 #include <nlohmann/json.hpp>
@@ -41,6 +41,12 @@
 extern char** environ;
 
 namespace anvil {
+
+HostBuffer measurement_input(DataType dtype, std::vector<int64_t> shape, int argument_index) {
+  double lo = dtype.is_uint() ? 0.0 : -1.0;
+  return HostBuffer::random(dtype, std::move(shape), uint64_t(1 + argument_index), lo, 1.0);
+}
+
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -234,8 +240,8 @@ Reference make_reference(const Workload& w, const std::string& path) {
   try {
     WorkloadInstance inst = instantiate(w);
     std::vector<HostBuffer> inputs;
-    uint64_t seed = 1;
-    for (const Tensor& t : inst.inputs) inputs.push_back(HostBuffer::random(t.dtype(), static_shape(t), seed++));
+    int index = 0;
+    for (const Tensor& t : inst.inputs) inputs.push_back(measurement_input(t.dtype(), static_shape(t), index++));
     HostBuffer expected = inst.reference(inputs);
     write_file(path, std::string(static_cast<const char*>(expected.raw()), expected.size_bytes()));
     r.path = path;

@@ -18,7 +18,10 @@
 
 #include "anvil/ops/Tags.h"
 #include "anvil/support/Error.h"
+#include "anvil/targets/Intrinsics.h"
 #include "anvil/targets/Target.h"
+
+#include "TensorizeRule.h"
 
 namespace anvil {
 
@@ -34,6 +37,7 @@ constexpr int64_t kMaxInnerOther = 8;
 
 bool is_anchor_tag(const std::string& t) {
   return t == tag::kMatmul || t == tag::kDense || t == tag::kBatchMatmul || t == tag::kConv2dNCHW ||
+         t == tag::kConv2dNCHWc ||
          t == tag::kConv2dNHWC || t == tag::kGroupConv2dNCHW || t == tag::kGroupConv2dNHWC ||
          t == tag::kDepthwiseConv2dNCHW;
 }
@@ -155,7 +159,7 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
   // The vector lanes of the vector axis are split off with a literal factor
   // when they divide it, so the vectorized loop is exactly one vector.
   const int64_t vec_extent = axes.back()->extent;
-  const bool lane_split = lanes > 1 && vec_extent % lanes == 0 && vec_extent > lanes;
+  const bool lane_split = lanes > 1 && vec_extent % lanes == 0;
   Loop lane_loop;
   if (lane_split) std::tie(axes.back(), lane_loop) = out.split(axes.back(), lanes);
 
@@ -358,8 +362,10 @@ bool is_cpu_target(const std::string& target) {
   return target.rfind("c", 0) == 0 || target.rfind("llvm", 0) == 0;
 }
 
-// The CPU sketches for a vector width of `lanes` elements.
-std::vector<Sketch> cpu_sketches(const WorkloadInstance& w, int64_t lanes) {
+// The CPU sketches for a vector width of `lanes` elements, with tensorize
+// sketches for the `intrinsics` that match.
+std::vector<Sketch> cpu_sketches(const WorkloadInstance& w, int64_t lanes,
+                                 const std::vector<const TensorIntrin*>& intrinsics) {
   std::vector<Sketch> sketches;
   sketches.push_back({"default", [](Schedule&, const WorkloadInstance&) {}});
   const ComputeOpNode* out = as_compute(w.output);
@@ -387,6 +393,7 @@ std::vector<Sketch> cpu_sketches(const WorkloadInstance& w, int64_t lanes) {
   } else if (out->axes.size() >= 2) {
     sketches.push_back({"parallel-outer", parallel_outer});
   }
+  for (Sketch& s : tensorize_sketches(w, intrinsics, lanes)) sketches.push_back(std::move(s));
   return sketches;
 }
 
@@ -435,7 +442,7 @@ std::unique_ptr<Schedule> apply_with_decisions(const WorkloadInstance& w, const 
 std::vector<Sketch> generate_sketches(const WorkloadInstance& w, const std::string& target) {
   ANVIL_USER_CHECK(is_cpu_target(target), "generate_sketches: no schedule rules for target '"
                                               << target << "' (CPU targets start with c or llvm)");
-  return cpu_sketches(w, lanes_of(w, target));
+  return cpu_sketches(w, lanes_of(w, target), tensor_intrinsics(Target::parse(target)));
 }
 
 std::unique_ptr<Schedule> sample_schedule(const WorkloadInstance& w, const Sketch& sketch, uint64_t seed) {
@@ -481,7 +488,7 @@ std::unique_ptr<Schedule> mutate_schedule(const WorkloadInstance& w, const Trace
     // Find the sketch that wrote the trace (the vector width is not in the
     // trace: try the common ones) and re-run it with the new decision.
     for (int64_t lanes : {16, 8, 4, 2}) {
-      for (const Sketch& sketch : cpu_sketches(w, lanes)) {
+      for (const Sketch& sketch : cpu_sketches(w, lanes, all_tensor_intrinsics())) {
         std::unique_ptr<Schedule> again;
         try {
           again = apply_with_decisions(w, sketch, decisions);

@@ -16,6 +16,7 @@
 #include "anvil/autotune/Features.h"
 #include "anvil/autotune/SearchSpace.h"
 #include "anvil/schedule/Lower.h"
+#include "anvil/targets/Intrinsics.h"
 #include "anvil/support/Error.h"
 
 namespace anvil {
@@ -54,7 +55,7 @@ class ScheduleSource final : public CandidateSource {
   // The candidate of a stored trace (resume), or nullopt when it no longer replays.
   std::optional<Candidate> from_trace(const std::string& trace_json) {
     try {
-      return from_schedule(*Trace::from_json(trace_json).replay({inst_.output}));
+      return from_schedule(*Trace::from_json(trace_json).replay({inst_.output}, {}, all_tensor_intrinsics()));
     } catch (const UserError&) {
       return std::nullopt;
     }
@@ -290,7 +291,7 @@ std::unique_ptr<Schedule> apply_history_best(const Database& db, const WorkloadI
   std::optional<TuningRecord> best = db.best(w, t);
   if (!best) return std::make_unique<Schedule>(std::vector<Tensor>{inst.output});
   try {
-    return Trace::from_json(best->trace_json).replay({inst.output});
+    return Trace::from_json(best->trace_json).replay({inst.output}, {}, all_tensor_intrinsics());
   } catch (const UserError& e) {
     throw UserError("the best record (id " + std::to_string(best->id) + ") of " + w.key() + " in " + db.path() +
                     " does not replay: " + e.what());

@@ -11,6 +11,7 @@
 #include "anvil/ops/Elemwise.h"
 #include "anvil/ops/Normalization.h"
 #include "anvil/ops/Pool.h"
+#include "anvil/ops/QuantizedDense.h"
 #include "anvil/ops/Reference.h"
 #include "anvil/support/Error.h"
 
@@ -50,6 +51,24 @@ const std::vector<WorkloadKind>& workload_kinds() {
          w.flops = 2.0 * s[0] * s[1] * s[2];
          return w;
        }},
+      // uint8 activations [M, K] x int8 weights pre-packed [ceil(N/16), ceil(K/4), 16, 4] -> int32.
+      {"dense_u8s8_packed", "M,N,K", 3,
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
+         std::vector<Expr> packed_shape;
+         for (int64_t d : ops::dense_u8s8_packed_weight_shape(s[1], s[2]))
+           packed_shape.push_back(Expr(as_int(d)));
+         w.inputs = {placeholder({Expr(as_int(s[0])), Expr(as_int(s[2]))}, DataType::UInt(8), "data"),
+                     placeholder(packed_shape, DataType::Int(8), "packed")};
+         w.output = ops::dense_u8s8_packed(w.inputs[0], w.inputs[1], s[1], "out");
+         int64_t n = s[1];
+         w.reference = [n](const std::vector<HostBuffer>& in) {
+           return ops::ref::dense_u8s8_packed(in[0], in[1], n);
+         };
+         w.flops = 2.0 * s[0] * s[1] * s[2];
+         return w;
+       },
+       "int8"},
       {"batch_matmul", "B,M,N,K", 4,
        [](const std::vector<int64_t>& s) -> WorkloadInstance {
          WorkloadInstance w;
@@ -71,6 +90,28 @@ const std::vector<WorkloadKind>& workload_kinds() {
          w.output = ops::conv2d_nchw(w.inputs[0], w.inputs[1], attrs, "conv");
          w.reference = [attrs](const std::vector<HostBuffer>& in) {
            return ops::ref::conv2d_nchw(in[0], in[1], attrs);
+         };
+         const auto& out = w.output.shape();
+         w.flops = 2.0 * s[0] * s[4] * s[1] * s[5] * s[6] * double(*as_const_int(out[2])) *
+                   double(*as_const_int(out[3]));
+         return w;
+       }},
+      // The NCHW problem in channel-blocked layouts (ops/Layout.h): data
+      // [N, C/CB, H, W, CB], weight [O/OB, C/CB, KH, KW, CB, OB].
+      {"conv2d_nchwc", "N,C,H,W,O,KH,KW,stride,pad,CB,OB", 11,
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
+         ANVIL_USER_CHECK(s[9] >= 1 && s[10] >= 1 && s[1] % s[9] == 0 && s[4] % s[10] == 0,
+                          "conv2d_nchwc: C=" << s[1] << " and O=" << s[4] << " must be multiples of CB=" << s[9]
+                                             << " and OB=" << s[10]);
+         ops::Conv2DAttrs attrs;
+         attrs.strides = {as_int(s[7]), as_int(s[7])};
+         attrs.padding = {as_int(s[8]), as_int(s[8]), as_int(s[8]), as_int(s[8])};
+         w.inputs = {input({s[0], s[1] / s[9], s[2], s[3], s[9]}, "data"),
+                     input({s[4] / s[10], s[1] / s[9], s[5], s[6], s[9], s[10]}, "weight")};
+         w.output = ops::conv2d_nchwc(w.inputs[0], w.inputs[1], attrs, "conv");
+         w.reference = [attrs](const std::vector<HostBuffer>& in) {
+           return ops::ref::conv2d_nchwc(in[0], in[1], attrs);
          };
          const auto& out = w.output.shape();
          w.flops = 2.0 * s[0] * s[4] * s[1] * s[5] * s[6] * double(*as_const_int(out[2])) *
@@ -160,11 +201,12 @@ std::vector<int64_t> parse_shape(const std::string& text) {
 }
 
 WorkloadInstance instantiate(const Workload& w) {
-  ANVIL_USER_CHECK(w.dtype == "float32", "workload " << w.key() << ": dtype " << w.dtype
-                                                     << " is not supported yet (float32)");
   std::string valid;
   for (const WorkloadKind& k : workload_kinds()) {
     if (w.op == k.name) {
+      ANVIL_USER_CHECK(w.dtype == k.dtype, "workload " << w.key() << ": dtype " << w.dtype
+                                                       << " is not supported yet (operator "
+                                                       << w.op << " takes " << k.dtype << ")");
       ANVIL_USER_CHECK(w.shape.size() == k.shape_arity, "operator " << w.op << " takes a shape "
                                                                     << k.shape_help << " ("
                                                                     << k.shape_arity

@@ -24,7 +24,7 @@ Expr window_index(const Var& out, int stride, const IterVar& r, int dilation) {
 Tensor pad_spatial(const Tensor& data, int h_dim, const std::array<int, 4>& p,
                    const std::string& name) {
   if (p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) return data;
-  std::vector<int64_t> before(4, 0), after(4, 0);
+  std::vector<int64_t> before(data.ndim(), 0), after(data.ndim(), 0);
   before[h_dim] = p[0];
   before[h_dim + 1] = p[1];
   after[h_dim] = p[2];
@@ -56,6 +56,37 @@ Tensor conv2d_nchw(const Tensor& data, const Tensor& weight, const Conv2DAttrs& 
         return sum(cast(out, v) * cast(out, w), {rc, ry, rx});
       },
       name, a.groups > 1 ? tag::kGroupConv2dNCHW : tag::kConv2dNCHW);
+}
+
+Tensor conv2d_nchwc(const Tensor& data, const Tensor& weight, const Conv2DAttrs& a, const std::string& name) {
+  const char* op = "conv2d_nchwc";
+  Shape ds = static_shape(data, op, "data"), ws = static_shape(weight, op, "weight");
+  ANVIL_USER_CHECK(ds.size() == 5 && ws.size() == 6,
+                   op << ": expected data [N, C/cb, H, W, cb] and weight [O/ob, C/cb, KH, KW, cb, ob], got ranks "
+                      << ds.size() << " and " << ws.size());
+  ANVIL_USER_CHECK(ws[1] == ds[1] && ws[4] == ds[4],
+                   op << ": the weight's input-channel blocks [" << ws[1] << " x " << ws[4]
+                      << "] do not match the data's [" << ds[1] << " x " << ds[4] << "]");
+  ANVIL_USER_CHECK(a.groups == 1 && a.dilation[0] == 1 && a.dilation[1] == 1,
+                   op << ": groups and dilation are not supported in the blocked layout");
+  const int64_t cb = ds[4], ob = ws[5];
+  ConvGeometry g = conv2d_geometry(op, false, {ds[0], ds[1] * cb, ds[2], ds[3]}, {ws[0] * ob, ws[1] * cb, ws[2], ws[3]},
+                                   data.dtype(), weight.dtype(), a);
+  Tensor padded = pad_spatial(data, 2, a.padding, name);
+  IterVar rco = reduce_axis(Range(0, ext(ds[1])), name + ".rco");
+  IterVar ry = reduce_axis(Range(0, ext(g.kernel_h)), name + ".ry");
+  IterVar rx = reduce_axis(Range(0, ext(g.kernel_w)), name + ".rx");
+  IterVar rci = reduce_axis(Range(0, ext(cb)), name + ".rci");
+  DataType out = a.out_dtype;
+  return compute(
+      {ext(g.batch), ext(ws[0]), ext(g.out_h), ext(g.out_w), ext(ob)},
+      [&](const std::vector<Var>& i) {
+        Expr v = padded(i[0], rco.var(), window_index(i[2], a.strides[0], ry, 1),
+                        window_index(i[3], a.strides[1], rx, 1), rci.var());
+        Expr w = weight(i[1], rco.var(), ry.var(), rx.var(), rci.var(), i[4]);
+        return sum(cast(out, v) * cast(out, w), {rco, ry, rx, rci});
+      },
+      name, tag::kConv2dNCHWc);
 }
 
 Tensor conv2d_nhwc(const Tensor& data, const Tensor& weight, const Conv2DAttrs& a,

@@ -120,6 +120,31 @@ Shape batch_matmul_shape(const Shape& a, const Shape& b) {
   return {a[0], a[1], b[2]};
 }
 
+Shape dense_u8s8_packed_shape(const Shape& data, DataType data_type, const Shape& packed,
+                              DataType packed_type, int64_t N) {
+  const char* op = "dense_u8s8_packed";
+  check_rank(op, "data", data, 2);
+  check_rank(op, "packed", packed, 4);
+  ANVIL_USER_CHECK(data_type == DataType::UInt(8), op << ": argument 'data' has dtype "
+                                                      << data_type.to_string()
+                                                      << "; expected uint8 (activations)");
+  ANVIL_USER_CHECK(packed_type == DataType::Int(8), op << ": argument 'packed' has dtype "
+                                                       << packed_type.to_string()
+                                                       << "; expected int8 (weights)");
+  ANVIL_USER_CHECK(N > 0 && data[0] > 0 && data[1] > 0,
+                   op << ": N = " << N << " and data " << shape_to_string(data)
+                      << " must all be positive");
+  const int64_t K = data[1];
+  Shape want = {(N + 15) / 16, (K + 3) / 4, 16, 4};
+  ANVIL_USER_CHECK(packed == want, op << ": argument 'packed' has shape " << shape_to_string(packed)
+                                      << "; for N = " << N << " and K = " << K << " (data "
+                                      << shape_to_string(data) << ") it must be "
+                                      << shape_to_string(want)
+                                      << " = [ceil(N/16), ceil(K/4), 16, 4] (see "
+                                         "pack_dense_weight_u8s8)");
+  return {data[0], N};
+}
+
 Shape pad_shape(const Shape& data, const std::vector<int64_t>& before,
                 const std::vector<int64_t>& after) {
   ANVIL_USER_CHECK(before.size() == data.size() && after.size() == data.size(),

@@ -30,6 +30,9 @@ void check_mma_dtypes(const char* op, const char* a_name, DataType a, const char
 Shape matmul_shape(const Shape& a, const Shape& b);        // [M,K] x [K,N] -> [M,N]
 Shape dense_shape(const Shape& x, const Shape& w);         // [M,K] x [N,K] -> [M,N]
 Shape batch_matmul_shape(const Shape& a, const Shape& b);  // [b,M,K] x [b,K,N] -> [b,M,N]
+// dense_u8s8_packed: data uint8 [M,K] x packed int8 [ceil(N/16),ceil(K/4),16,4] -> [M,N].
+Shape dense_u8s8_packed_shape(const Shape& data, DataType data_type, const Shape& packed,
+                              DataType packed_type, int64_t N);
 
 // pad(): one non-negative width per dimension on each side.
 Shape pad_shape(const Shape& data, const std::vector<int64_t>& before,

@@ -41,7 +41,7 @@ std::string valid_kinds() {
 // the CPU and attributes are checked against LLVM's target.
 void parse_llvm_options(const std::vector<std::string>& tokens, const std::string& text,
                         std::string& mtriple, std::string& mcpu, std::vector<std::string>& mattrs,
-                        bool& fast_math, int& vector_bits) {
+                        bool& fast_math, int& vector_bits, std::vector<std::string>& features) {
   std::vector<std::string> seen;
   std::string triple, cpu = "native";
   bool cpu_given = false;
@@ -77,6 +77,7 @@ void parse_llvm_options(const std::vector<std::string>& tokens, const std::strin
   mtriple = r.triple;
   mcpu = cpu;
   vector_bits = r.vector_bits;
+  features = r.features;
 }
 
 }  // namespace
@@ -105,7 +106,7 @@ Target Target::parse(const std::string& text) {
   t.mcpu_ = "native";
   if (t.kind_ == "llvm") {
     parse_llvm_options(tokens, text, t.mtriple_, t.mcpu_, t.mattrs_, t.fast_math_,
-                       t.vector_bits_);
+                       t.vector_bits_, t.features_);
     return t;
   }
   bool seen_mcpu = false;
@@ -129,6 +130,10 @@ Target Target::parse(const std::string& text) {
   for (const CpuInfo& c : kCpus)
     if (t.mcpu_ == c.name) t.vector_bits_ = c.vector_bits ? c.vector_bits : host_vector_bits();
   return t;
+}
+
+bool Target::has_feature(const std::string& name) const {
+  return std::binary_search(features_.begin(), features_.end(), name);
 }
 
 std::string Target::to_string() const {

@@ -123,6 +123,32 @@ ops::Conv2DAttrs conv_attrs(std::array<int, 2> s, std::array<int, 4> p, std::arr
 
 }  // namespace
 
+// Channel-blocked conv2d_nchwc: random blocked data and weights against the
+// reference (which goes through the plain layouts). Blocks that are not the
+// vector width (3, 5) and a stride-2 window leave tails everywhere.
+Problem nchwc_problem(std::vector<int64_t> nchw, std::vector<int64_t> oihw, int64_t cb, int64_t ob,
+                      ops::Conv2DAttrs a, uint64_t seed) {
+  std::vector<int64_t> ds = {nchw[0], nchw[1] / cb, nchw[2], nchw[3], cb};
+  std::vector<int64_t> ws = {oihw[0] / ob, oihw[1] / cb, oihw[2], oihw[3], cb, ob};
+  Tensor data = placeholder({ds.begin(), ds.end()}, kF32, "data");
+  Tensor weight = placeholder({ws.begin(), ws.end()}, kF32, "weight");
+  Tensor out = ops::conv2d_nchwc(data, weight, a, "conv");
+  HostBuffer d = HostBuffer::random(kF32, ds, seed);
+  HostBuffer w = HostBuffer::random(kF32, ws, seed + 1);
+  HostBuffer o = ops::ref::conv2d_nchwc(d, w, a);
+  std::string name = "conv_nchwc_" + shape_tag(ds) + "_" + shape_tag(ws) + "_s" + std::to_string(a.strides[0]);
+  return {name, {data, weight}, {d, w}, {out}, {o}, window_tolerance(oihw[1] * oihw[2] * oihw[3]),
+          window_variants(out, any_padding(a.padding) ? "conv.pad" : "")};
+}
+
+TEST(Conv2DNCHWcCorrectness, Float32BlockedLayouts) {
+  std::vector<Problem> problems;
+  problems.push_back(nchwc_problem({1, 6, 7, 5}, {10, 6, 3, 3}, 3, 5, conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1), 71));
+  problems.push_back(nchwc_problem({1, 4, 9, 11}, {32, 4, 3, 3}, 4, 16, conv_attrs({2, 2}, {1, 1, 1, 1}, {1, 1}, 1), 72));
+  problems.push_back(nchwc_problem({1, 16, 1, 1}, {16, 16, 1, 1}, 16, 16, conv_attrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 1), 73));
+  check_problems(problems);
+}
+
 TEST(Conv2DNCHWCorrectness, Float32StridePadDilationGroups) {
   std::vector<Problem> problems;
   // 3x3, unit stride, symmetric padding; W = 13 leaves a vector tail.

@@ -4,7 +4,7 @@
 //   anvil bench --suite gemm-fp32 [--quick] [--threads 1,2] [--cases 256,bert-768]
 //               [--impls anvil,openblas] [--target "c -mcpu=native"] [--json FILE]
 //   anvil bench --suite tune-cpu [--trials 1000] [--cases dense-256,resnet-28x28-128]
-//               [--threads 1] [--model xgboost|random] [--db build/tune-cpu.db] [--json FILE]
+//               [--threads 1] [--model xgboost|random] [--db build/tune-cpu.db] [--resume] [--json FILE]
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -37,6 +37,7 @@ struct BenchOptions {
   int trials = 1000;  // tune-cpu: tuning trials per case (Anvil and TVM MetaSchedule)
   std::string db_path;  // tune-cpu: empty means build/tune-cpu.db, away from tuning_logs/
   std::string model = "xgboost";
+  bool resume = false;  // tune-cpu: continue from the database's records
   int samples = 10;
   double min_sample_ms = 50;
   int tvm_trials = 0;
@@ -76,6 +77,7 @@ int run_tune_cpu(const BenchOptions& o) {
   s.target = o.target.empty() ? "llvm -mcpu=native" : o.target;
   s.db_path = o.db_path.empty() ? std::string(ANVIL_BENCH_SOURCE_DIR) + "/build/tune-cpu.db" : o.db_path;
   s.model = o.model;
+  s.resume = o.resume;
   s.timing.min_samples = o.samples;
   s.timing.min_sample_ms = o.min_sample_ms;
   ANVIL_USER_CHECK(o.samples >= 10, "--samples: the protocol needs at least 10 samples, got " << o.samples);
@@ -180,6 +182,8 @@ CommandRunner add_bench_command(CLI::App& app) {
   cmd->add_option("--trials", o->trials, "tune-cpu: tuning trials per case, Anvil and TVM alike (default 1000)");
   cmd->add_option("--db", o->db_path, "tune-cpu: tuning database (default build/tune-cpu.db)");
   cmd->add_option("--model", o->model, "tune-cpu: Anvil's cost model, xgboost or random");
+  cmd->add_flag("--resume", o->resume,
+                "tune-cpu: continue from the database's records of each case (they count against --trials)");
   return [o] {
 #ifdef ANVIL_HAVE_BENCH
     return run_bench(*o);

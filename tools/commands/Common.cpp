@@ -7,7 +7,9 @@
 #include "Commands.h"
 #include "anvil/autotune/Database.h"
 #include "anvil/autotune/Tuner.h"
+#include "anvil/schedule/Trace.h"
 #include "anvil/support/Error.h"
+#include "anvil/targets/Intrinsics.h"
 
 namespace anvil::tools {
 
@@ -53,7 +55,7 @@ std::unique_ptr<Schedule> make_schedule(const WorkloadInstance& w, const Workloa
     return std::make_unique<Schedule>(std::vector<Tensor>{w.output});
   }
   try {
-    return Trace::from_json(read_text_file(o.trace_path)).replay({w.output});
+    return Trace::from_json(read_text_file(o.trace_path)).replay({w.output}, {}, all_tensor_intrinsics());
   } catch (const UserError& e) {
     throw UserError("trace " + o.trace_path + ": " + e.what());
   }

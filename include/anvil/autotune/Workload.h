@@ -50,6 +50,9 @@ struct WorkloadKind {
   const char* shape_help;  // e.g. "M,N,K"
   size_t shape_arity;
   std::function<WorkloadInstance(const std::vector<int64_t>&)> build;
+  // The one Workload::dtype the operator is built for (its inputs' family:
+  // "int8" for the quantized operators, whose dtypes are in their names).
+  const char* dtype = "float32";
 };
 
 // The operators that can be built by name.

@@ -21,6 +21,12 @@ Tensor conv2d_nchw(const Tensor& data, const Tensor& weight, const Conv2DAttrs& 
 Tensor conv2d_nhwc(const Tensor& data, const Tensor& weight, const Conv2DAttrs& attrs = {},
                    const std::string& name = "conv2d_nhwc");
 
+// Channel-blocked conv2d (Layout.h): data [N, C/cb, H, W, cb], weight
+// [O/ob, C/cb, KH, KW, cb, ob] -> [N, O/ob, OH, OW, ob]; no groups or dilation.
+// Tag "conv2d_nchwc".
+Tensor conv2d_nchwc(const Tensor& data, const Tensor& weight, const Conv2DAttrs& attrs = {},
+                    const std::string& name = "conv2d_nchwc");
+
 // data [N, C, H, W], weight [C, M, KH, KW] -> [N, C * M, OH, OW]: output
 // channel c * M + m convolves input channel c with weight[c, m].
 // Tag "depthwise_conv2d_nchw".

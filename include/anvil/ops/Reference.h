@@ -28,6 +28,8 @@ HostBuffer pad(const HostBuffer& data, const std::vector<int64_t>& before,
 
 HostBuffer conv2d_nchw(const HostBuffer& data, const HostBuffer& weight,
                        const Conv2DAttrs& attrs = {});
+// Through the plain layouts (Layout.h): unblock, conv2d_nchw, block again.
+HostBuffer conv2d_nchwc(const HostBuffer& data, const HostBuffer& weight, const Conv2DAttrs& attrs = {});
 HostBuffer conv2d_nhwc(const HostBuffer& data, const HostBuffer& weight,
                        const Conv2DAttrs& attrs = {});
 HostBuffer depthwise_conv2d_nchw(const HostBuffer& data, const HostBuffer& weight,

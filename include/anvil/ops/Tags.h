@@ -18,8 +18,11 @@ inline constexpr const char* kReduce = "reduce";  // a reduction stage of softma
 inline constexpr const char* kMatmul = "matmul";
 inline constexpr const char* kDense = "dense";
 inline constexpr const char* kBatchMatmul = "batch_matmul";
+// uint8 x int8 -> int32 dense over weights pre-packed in 16x4 blocks (QuantizedDense.h).
+inline constexpr const char* kDenseU8S8Packed = "dense_u8s8_packed";
 inline constexpr const char* kConv2dNCHW = "conv2d_nchw";
 inline constexpr const char* kConv2dNHWC = "conv2d_nhwc";
+inline constexpr const char* kConv2dNCHWc = "conv2d_nchwc";  // channel-blocked (Layout.h)
 inline constexpr const char* kGroupConv2dNCHW = "group_conv2d_nchw";  // groups > 1
 inline constexpr const char* kGroupConv2dNHWC = "group_conv2d_nhwc";
 inline constexpr const char* kDepthwiseConv2dNCHW = "depthwise_conv2d_nchw";

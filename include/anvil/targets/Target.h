@@ -28,6 +28,11 @@ class Target {
   bool fast_math() const { return fast_math_; }
   // SIMD register width in bits; for "native", detected from the host CPU.
   int vector_bits() const { return vector_bits_; }
+  // llvm only: whether code for this target may use an ISA feature, by one
+  // of the names -mattr accepts ("avx512vnni", "avx512bw", "dotprod"):
+  // implied by the CPU ("native": the host's) or enabled by -mattr. Always
+  // false for c targets.
+  bool has_feature(const std::string& name) const;
   // Canonical form: parse(to_string()) == *this.
   std::string to_string() const;
 
@@ -45,6 +50,7 @@ class Target {
   std::vector<std::string> mattrs_;
   bool fast_math_ = false;
   int vector_bits_ = 128;
+  std::vector<std::string> features_;  // sorted; derived from the fields above
 };
 
 // SIMD width of the machine this process runs on (512, 256 or 128).

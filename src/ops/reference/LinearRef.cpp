@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "OpChecks.h"
+#include "anvil/ops/Layout.h"
 #include "anvil/ops/Reference.h"
 
 namespace anvil::ops::ref {
@@ -155,6 +156,13 @@ HostBuffer conv2d_nchw(const HostBuffer& data, const HostBuffer& weight, const C
     }
   }
   return out;
+}
+
+HostBuffer conv2d_nchwc(const HostBuffer& data, const HostBuffer& weight, const Conv2DAttrs& a) {
+  ANVIL_USER_CHECK(weight.ndim() == 6, "conv2d_nchwc: expected a weight [O/ob, C/cb, KH, KW, cb, ob], got rank "
+                                           << weight.ndim());
+  HostBuffer plain = conv2d_nchw(nchwc_to_nchw(data), blocked_to_oihw(weight), a);
+  return nchw_to_nchwc(plain, weight.shape()[5]);
 }
 
 HostBuffer conv2d_nhwc(const HostBuffer& data, const HostBuffer& weight, const Conv2DAttrs& a) {

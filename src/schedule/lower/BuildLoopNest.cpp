@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "anvil/ir/IROperator.h"
+#include "anvil/ir/IRPrinter.h"
 #include "anvil/ir/IRVisitor.h"
 #include "anvil/ir/Simplify.h"
 #include "anvil/ir/Substitute.h"
@@ -98,26 +99,56 @@ class NestBuilder {
   // first element and one read a unit step along each of its dimensions;
   // after storage flatten these give the buffer, offset and strides
   // (lower_tensorize turns the call into the intrinsic's code).
+  // The guards of a stage whose leaves from `block` in are tensorized: the
+  // replaced loops have no variables left to test, so a guard that uses them
+  // must hold for every iteration (provably, over the ranges of all loops) and
+  // is dropped; any other is a ScheduleError.
+  std::vector<Expr> tensorized_guards(const StageInfo& info, size_t block) const {
+    const Stage& s = *info.stage;
+    std::vector<Var> replaced;
+    for (size_t i = block; i < s.leaf_loops().size(); i++) replaced.push_back(s.leaf_loops()[i]->var);
+    IntervalMap loop_ranges;
+    for (const StageInfo& other : ctx_.stages) {
+      for (const Loop& l : other.stage->leaf_loops()) {
+        auto e = other.extents.find(l.get());
+        if (e != other.extents.end())
+          loop_ranges[l->var.get()] = Interval(make_zero(e->second.type()), e->second - 1);
+      }
+    }
+    std::vector<Expr> kept;
+    for (const Expr& g : info.guards) {
+      if (!mentions_any(g, replaced)) {
+        kept.push_back(g);
+        continue;
+      }
+      ANVIL_SCHEDULE_CHECK(can_prove(g, loop_ranges),
+                           "tensorize of loop " << s.leaf_loops()[block]->name << " of " << s.name()
+                                                << ": the tensorized loops need a bounds guard "
+                                                   "(a split that does not divide or a compute_at "
+                                                   "region past the domain): "
+                                                << g);
+    }
+    return kept;
+  }
+
   Stmt tensorize_call(const StageInfo& info, size_t block, const VarMap& values) {
     const Stage& s = *info.stage;
     const Loop& loop = s.leaf_loops()[block];
     const TensorIntrin& intrin = *loop->tensorize_intrin;
     TensorizeMatch m = match_tensorize(s, loop, intrin);
-    std::vector<Var> replaced;
     VarMap at_origin;
-    for (const Loop& l : m.loops) {
-      replaced.push_back(l->var);
-      at_origin[l->var.get()] = Expr(0);
-    }
-    for (const Expr& g : info.guards) {
-      ANVIL_SCHEDULE_CHECK(!mentions_any(g, replaced),
-                           "tensorize of loop " << loop->name << " of " << s.name()
-                                                << ": the tensorized loops need a bounds guard "
-                                                   "(a split that does not divide or a compute_at "
-                                                   "region past the domain)");
-    }
+    for (const Loop& l : m.loops) at_origin[l->var.get()] = Expr(0);
     VarMap base;
     for (const auto& [var, value] : values) base[var] = simplify(substitute(value, at_origin));
+    for (const auto& [axis, extent] : m.aligned_axes) {
+      auto it = base.find(axis.get());
+      Expr start = it != base.end() ? it->second : Expr(axis);
+      ANVIL_SCHEDULE_CHECK(can_prove(floormod(start, make_const(start.type(), extent)) == 0),
+                           "tensorize of loop " << loop->name << " of " << s.name() << ": axis "
+                                                << axis.name() << " starts at " << start
+                                                << ", not provably a multiple of " << extent
+                                                << ", which the blocked operand layout needs");
+    }
     std::vector<Expr> args = {StringImm::make(intrin.name)};
     auto add_operand = [&](const Tensor& t, const std::vector<Expr>& indices, const std::vector<int>& dims) {
       const Stage& producer = (*ctx_.schedule)[t];
@@ -153,13 +184,17 @@ class NestBuilder {
     for (size_t i = 0; i < leaves.size() && block == leaves.size(); i++)
       if (leaves[i]->tensorize_intrin) block = i;
     Stmt intrinsic;
-    if (block < leaves.size()) intrinsic = tensorize_call(info, block, values);
+    std::vector<Expr> guards = info.guards;
+    if (block < leaves.size()) {
+      guards = tensorized_guards(info, block);
+      intrinsic = tensorize_call(info, block, values);
+    }
     const Reduce* reduce = info.body.as<Reduce>();
     if (!reduce) {
       Stmt store = intrinsic.defined()
                        ? intrinsic
                        : TensorStore::make(s.tensor(), substitute(info.body, values), index);
-      return nest(info, leaves, 0, block, guarded(store, info.guards));
+      return nest(info, leaves, 0, block, guarded(store, guards));
     }
     // A reduction: initialise once per output point, before its first
     // reduction loop (or the tensorized block); update inside all loops.
@@ -170,8 +205,8 @@ class NestBuilder {
     std::vector<Var> reduce_vars;
     for (const Loop& l : leaves)
       if (l->iter_kind == IterKind::Reduce) reduce_vars.push_back(l->var);
-    std::vector<Expr> spatial_guards, all_guards = info.guards;
-    for (const Expr& g : info.guards)
+    std::vector<Expr> spatial_guards, all_guards = guards;
+    for (const Expr& g : guards)
       if (!mentions_any(g, reduce_vars)) spatial_guards.push_back(g);
 
     Expr source = substitute(reduce->source, values);

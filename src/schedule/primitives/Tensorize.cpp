@@ -45,9 +45,24 @@ namespace {
 // axis variables of the tensorized loops standing for base + intrinsic axis.
 class BodyMatcher {
  public:
-  BodyMatcher(const TensorIntrin& intrin, VarMap shift, VarMap to_intrin, std::string where)
-      : intrin_(intrin), shift_(std::move(shift)), to_intrin_(std::move(to_intrin)),
-        where_(std::move(where)) {}
+  // An axis the tensorized loops move: the stage's variable, the intrinsic's,
+  // and the extent the intrinsic gives it.
+  struct MovedAxis {
+    Var axis, intrin_var;
+    int64_t extent;
+  };
+
+  BodyMatcher(const TensorIntrin& intrin, const std::vector<MovedAxis>& moved, std::string where)
+      : intrin_(intrin), moved_(moved), where_(std::move(where)) {
+    for (const MovedAxis& m : moved) {
+      shift_[m.axis.get()] = m.axis + m.intrin_var;
+      to_intrin_[m.axis.get()] = m.intrin_var;
+      aligned_origin_[m.axis.get()] = m.axis * make_const(m.axis.type(), m.extent);
+      aligned_shift_[m.axis.get()] = aligned_origin_[m.axis.get()] + m.intrin_var;
+      intrin_range_[m.intrin_var.get()] =
+          Interval(make_const(m.intrin_var.type(), int64_t{0}), make_const(m.intrin_var.type(), m.extent - 1));
+    }
+  }
 
   void match(const Expr& s, const Expr& i) {
     fail_if(s->kind != i->kind || s.type() != i.type(),
@@ -156,14 +171,26 @@ class BodyMatcher {
     std::vector<int> dims;
     size_t next = 0;
     for (size_t d = 0; d < stage_indices.size(); d++) {
-      Expr diff = simplify(substitute(stage_indices[d], shift_) - stage_indices[d]);
-      if (next < intrin_indices.size() && is_zero(simplify(diff - intrin_indices[next]))) {
+      const Expr* want = next < intrin_indices.size() ? &intrin_indices[next] : nullptr;
+      auto fits = [&](const Expr& diff) {
+        if (want && is_zero(simplify(diff - *want, intrin_range_))) return 1;  // moves with the operand
+        return is_zero(diff) ? 0 : -1;                                        // stays, or neither
+      };
+      int fit = fits(simplify(substitute(stage_indices[d], shift_) - stage_indices[d]));
+      if (fit < 0) {
+        // A blocked layout (w[j / 16, j % 16]) moves like the operand only
+        // from a base that is a multiple of the block: try that, and have
+        // lowering prove the bases.
+        fit = fits(simplify(substitute(stage_indices[d], aligned_shift_) -
+                                substitute(stage_indices[d], aligned_origin_),
+                            intrin_range_));
+        if (fit >= 0) require_aligned_bases(stage_indices[d]);
+      }
+      fail_if(fit < 0, stage_name + " dimension " + std::to_string(d) +
+                           " is accessed with another pattern than intrinsic operand " + intrin_name);
+      if (fit == 1) {
         dims.push_back(static_cast<int>(d));
         next++;
-      } else {
-        fail_if(!is_zero(diff), stage_name + " dimension " + std::to_string(d) +
-                                    " is accessed with another pattern than intrinsic operand " +
-                                    intrin_name);
       }
     }
     fail_if(next != intrin_indices.size(),
@@ -172,9 +199,23 @@ class BodyMatcher {
   }
 
  private:
+  // Every moved axis `index` uses must start at a multiple of its extent.
+  void require_aligned_bases(const Expr& index) {
+    for (const MovedAxis& m : moved_) {
+      if (!uses_var(index, m.axis)) continue;
+      bool known = std::any_of(result.aligned_axes.begin(), result.aligned_axes.end(),
+                               [&](const auto& a) { return a.first.same_as(m.axis); });
+      if (!known) result.aligned_axes.emplace_back(m.axis, m.extent);
+    }
+  }
+
   const TensorIntrin& intrin_;
-  VarMap shift_;      // stage axis var → itself + intrinsic axis var
-  VarMap to_intrin_;  // stage axis var → intrinsic axis var
+  std::vector<MovedAxis> moved_;
+  VarMap shift_;           // stage axis var → itself + intrinsic axis var
+  VarMap to_intrin_;       // stage axis var → intrinsic axis var
+  VarMap aligned_origin_;  // stage axis var → itself · extent (a block's start)
+  VarMap aligned_shift_;   // stage axis var → itself · extent + intrinsic axis var
+  IntervalMap intrin_range_;  // intrinsic axis var → [0, extent - 1]
   std::string where_;
 };
 
@@ -224,7 +265,7 @@ TensorizeMatch match_tensorize(const Stage& stage, const Loop& loop, const Tenso
   const ComputeOpNode* sop = stage.op();
   std::vector<IterVar> intrin_spatial = iop->axes, intrin_reduce = iop->reduce_axes();
   size_t next_spatial = 0, next_reduce = 0;
-  VarMap shift, to_intrin;
+  std::vector<BodyMatcher::MovedAxis> moved;
   size_t spatial = sop->axes.size();
   for (size_t n = 0; n < match.loops.size(); n++) {
     const Loop& l = match.loops[n];
@@ -245,12 +286,11 @@ TensorizeMatch match_tensorize(const Stage& stage, const Loop& loop, const Tenso
                             [&](const Loop& root) { return root.get() == roots_of[n]; }) -
                stage.root_loops().begin();
     const Var& axis = r < spatial ? sop->axes[r].var() : sop->reduce_axes()[r - spatial].var();
-    shift[axis.get()] = axis + iv.var();
-    to_intrin[axis.get()] = iv.var();
+    moved.push_back({axis, iv.var(), l->extent});
   }
   ANVIL_SCHEDULE_CHECK(next_spatial == intrin_spatial.size() && next_reduce == intrin_reduce.size(),
                        "tensorize " << where << ": the nest has fewer loops than the intrinsic's axes");
-  BodyMatcher matcher(intrin, shift, to_intrin, where);
+  BodyMatcher matcher(intrin, moved, where);
   matcher.match(sop->body, iop->body);
   match.operand_tensors = std::move(matcher.result.operand_tensors);
   match.operand_indices = std::move(matcher.result.operand_indices);
@@ -261,6 +301,7 @@ TensorizeMatch match_tensorize(const Stage& stage, const Loop& loop, const Tenso
   for (const IterVar& iv : sop->axes) stage_out.push_back(iv.var());
   for (const IterVar& iv : iop->axes) intrin_out.push_back(iv.var());
   match.output_dims = matcher.match_access(stage_out, intrin_out, stage.name(), intrin.output.name());
+  match.aligned_axes = std::move(matcher.result.aligned_axes);
   return match;
 }
 

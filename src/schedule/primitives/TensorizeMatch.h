@@ -2,6 +2,8 @@
 // tensorize primitive to check legality and by lowering to find the operands).
 #pragma once
 
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "anvil/schedule/Schedule.h"
@@ -21,6 +23,10 @@ struct TensorizeMatch {
   std::vector<std::vector<int>> operand_dims;
   // The same for the output.
   std::vector<int> output_dims;
+  // Stage axes whose value where the replaced loops start must be a multiple
+  // of the extent given: an access such as w[j / 16, j % 16] moves like the
+  // intrinsic's operand only from such a base. Lowering proves it or refuses.
+  std::vector<std::pair<Var, int64_t>> aligned_axes;
 };
 
 // Throws ScheduleError (what does not match, and where) when the nest of

@@ -26,6 +26,9 @@ struct ResolvedTarget {
   std::string cpu;     // "native" replaced by the host CPU
   std::vector<std::string> attrs;  // for native: the host's features, then the user's
   int vector_bits = 128;
+  // The attributes -mattr accepts that this CPU and attribute list enable
+  // (LLVM's names without the sign, e.g. "avx512vnni"), sorted.
+  std::vector<std::string> features;
 };
 
 // The host's default triple.

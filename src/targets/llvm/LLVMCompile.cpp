@@ -98,6 +98,17 @@ std::unique_ptr<llvm::TargetMachine> make_target_machine(const Spec& spec) {
   return tm;
 }
 
+// The known attributes the subtarget has enabled: what the CPU implies plus
+// the -mattr list, so "-mcpu=znver4" and "-mcpu=native" answer alike.
+std::vector<std::string> enabled_features(const llvm::TargetMachine& tm, llvm::Triple::ArchType arch) {
+  const llvm::MCSubtargetInfo* sti = tm.getMCSubtargetInfo();
+  std::vector<std::string> out;
+  for (const std::string& name : known_attrs(arch))
+    if (sti->checkFeatures("+" + name)) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 int vector_bits_of(const llvm::TargetMachine& tm, llvm::Triple::ArchType arch) {
   const llvm::MCSubtargetInfo* sti = tm.getMCSubtargetInfo();
   if (arch == llvm::Triple::x86_64) {
@@ -235,7 +246,9 @@ ResolvedTarget resolve_target(const std::string& triple_text, const std::string&
     r.attrs.push_back(a);
   }
   Spec spec{r.triple, r.cpu, r.attrs, false, 3};
-  r.vector_bits = vector_bits_of(*make_target_machine(spec), arch);
+  auto tm = make_target_machine(spec);
+  r.vector_bits = vector_bits_of(*tm, arch);
+  r.features = enabled_features(*tm, arch);
   return r;
 }
 

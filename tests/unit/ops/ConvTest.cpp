@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "OpTestUtil.h"
+#include "anvil/ops/Layout.h"
 #include "anvil/ops/Pad.h"
 #include "anvil/ops/Reference.h"
 #include "anvil/ops/Tags.h"
@@ -153,6 +154,52 @@ TEST(Conv2dNCHW, ShapeTagAndPadStage) {
   Tensor grouped = ops::conv2d_nchw(placeholder({1, 4, 5, 5}, f32, "d"),
                                     placeholder({6, 2, 3, 3}, f32, "w"), {.groups = 2});
   EXPECT_EQ(tag_of(grouped), ops::tag::kGroupConv2dNCHW);
+}
+
+// ---------------------------------------------------------------- conv2d_nchwc
+TEST(Conv2dNCHWc, LayoutConversionsPlaceEachElementAndRoundTrip) {
+  HostBuffer d = HostBuffer::random(f32, {2, 6, 3, 5}, 1);
+  HostBuffer b = ops::nchw_to_nchwc(d, 3);
+  ASSERT_EQ(b.shape(), (std::vector<int64_t>{2, 2, 3, 5, 3}));
+  // data[1, 4, 2, 3] is channel 4 = block 1, lane 1.
+  EXPECT_EQ(b.data<float>()[(((1 * 2 + 1) * 3 + 2) * 5 + 3) * 3 + 1], d.data<float>()[((1 * 6 + 4) * 3 + 2) * 5 + 3]);
+  EXPECT_EQ(ops::nchwc_to_nchw(b).to_vector(), d.to_vector());
+
+  HostBuffer w = HostBuffer::random(f32, {8, 6, 3, 2}, 2);
+  HostBuffer wb = ops::oihw_to_blocked(w, 3, 4);
+  ASSERT_EQ(wb.shape(), (std::vector<int64_t>{2, 2, 3, 2, 3, 4}));
+  // weight[5, 1, 2, 1]: output block 1 lane 1, input block 0 lane 1.
+  EXPECT_EQ(wb.data<float>()[((((1 * 2 + 0) * 3 + 2) * 2 + 1) * 3 + 1) * 4 + 1], w.data<float>()[((5 * 6 + 1) * 3 + 2) * 2 + 1]);
+  EXPECT_EQ(ops::blocked_to_oihw(wb).to_vector(), w.to_vector());
+
+  EXPECT_THAT(user_error_of([&] { ops::nchw_to_nchwc(d, 4); }),
+              HasSubstr("nchw_to_nchwc: channel count 6 is not a multiple of the block 4"));
+  EXPECT_THAT(user_error_of([&] { ops::oihw_to_blocked(w, 3, 3); }),
+              HasSubstr("output channel count 8 is not a multiple of the block 3"));
+  EXPECT_THAT(user_error_of([&] { ops::nchwc_to_nchw(d); }), HasSubstr("expected a rank-5 tensor"));
+}
+
+TEST(Conv2dNCHWc, ShapeTagAgreesWithThePlainConvAndRefuses) {
+  Tensor data = placeholder({1, 2, 9, 7, 3}, f32, "d");
+  Tensor w = placeholder({2, 2, 3, 3, 3, 5}, f32, "w");
+  Tensor out = ops::conv2d_nchwc(data, w, {.strides = {2, 2}, .padding = {1, 1, 1, 1}}, "conv");
+  EXPECT_EQ(tag_of(out), ops::tag::kConv2dNCHWc);
+  std::vector<int64_t> shape;
+  for (const Expr& e : out.shape()) shape.push_back(*as_const_int(e));
+  EXPECT_EQ(shape, (std::vector<int64_t>{1, 2, 5, 4, 5}));
+
+  HostBuffer d = HostBuffer::random(f32, {1, 6, 9, 7}, 3);
+  HostBuffer wp = HostBuffer::random(f32, {10, 6, 3, 3}, 4);
+  ops::Conv2DAttrs a{.strides = {2, 2}, .padding = {1, 1, 1, 1}};
+  HostBuffer blocked = ops::ref::conv2d_nchwc(ops::nchw_to_nchwc(d, 3), ops::oihw_to_blocked(wp, 3, 5), a);
+  EXPECT_EQ(ops::nchwc_to_nchw(blocked).to_vector(), ops::ref::conv2d_nchw(d, wp, a).to_vector());
+
+  EXPECT_THAT(user_error_of([&] { ops::conv2d_nchwc(data, placeholder({2, 2, 3, 3, 4, 5}, f32, "w2")); }),
+              HasSubstr("do not match the data's [2 x 3]"));
+  EXPECT_THAT(user_error_of([&] { ops::conv2d_nchwc(data, placeholder({2, 3, 3, 5}, f32, "w3")); }),
+              HasSubstr("expected data [N, C/cb, H, W, cb] and weight [O/ob, C/cb, KH, KW, cb, ob]"));
+  EXPECT_THAT(user_error_of([&] { ops::conv2d_nchwc(data, w, {.groups = 2}); }),
+              HasSubstr("groups and dilation are not supported"));
 }
 
 TEST(Conv2dNCHW, RefusesBadArguments) {

@@ -148,3 +148,39 @@ TEST(Tensorize, RefusesNestsThatDoNotMatch) {
   Schedule sch({m.C});
   EXPECT_THROW(sch[m.C].tensorize(sch[m.C].axis(1), broken), UserError);
 }
+
+// A blocked operand layout (B packed [K/4, N/16, 4, 16]) matches from bases
+// that are multiples of the block, which the splits guarantee; a layout whose
+// blocks straddle the tensorized nest (shifted by 8 columns) does not.
+TEST(Tensorize, BlockedLayoutsMatchFromBlockAlignedBases) {
+  TensorIntrin intrin = row_fma_intrinsic();
+  Tensor A = placeholder({13, 8}, DataType::Float(32), "A");
+  Tensor Bp = placeholder({2, 3, kDepth, kLanes}, DataType::Float(32), "Bp");
+  IterVar k = reduce_axis({0, 8}, "k");
+  auto blocked = [&](int shift) {
+    return compute({13, 32}, [&](Var i, Var j) {
+      Expr jj = j + shift, kv = k.var();
+      return sum(A(i, kv) * Bp(floordiv(kv, kDepth), floordiv(jj, kLanes), floormod(kv, kDepth),
+                               floormod(jj, kLanes)), {k});
+    }, "C");
+  };
+  Tensor C = blocked(0);
+  Schedule sch({C});
+  sch[C].tensorize(schedule_for_intrinsic(sch, {A, Bp, C}), intrin);
+  LoweredFunc f = lower(sch, {A, Bp, C}, "blocked");
+  Module mod = build_module({f}, Target::parse("c -mcpu=native"));
+  HostBuffer a = HostBuffer::random(DataType::Float(32), {13, 8}, 3);
+  HostBuffer bp = HostBuffer::random(DataType::Float(32), {2, 3, kDepth, kLanes}, 4);
+  HostBuffer b(DataType::Float(32), {8, 32});  // the same weights, unblocked
+  for (int kk = 0; kk < 8; kk++)
+    for (int j = 0; j < 32; j++)
+      b.set(kk * 32 + j, bp.get(((kk / kDepth * 3 + j / kLanes) * kDepth + kk % kDepth) * kLanes + j % kLanes));
+  HostBuffer c(DataType::Float(32), {13, 32});
+  mod.call("blocked", {a.raw(), bp.raw(), c.raw()});
+  EXPECT_TRUE(all_close(c, ops::ref::matmul(a, b, DataType::Float(32)), 1e-5, 1e-5));
+
+  Tensor shifted = blocked(8);
+  Schedule sch2({shifted});
+  Loop ji = schedule_for_intrinsic(sch2, {A, Bp, shifted});
+  EXPECT_THAT(schedule_error([&] { sch2[shifted].tensorize(ji, intrin); }), HasSubstr("another pattern"));
+}

@@ -1,0 +1,25 @@
+// Channel-blocked layouts of activations and conv weights, and conversion of
+// host tensors between them and the plain ones. A block of `cb` channels
+// innermost ([N, C/cb, H, W, cb], "NCHW16c" for cb = 16) lets a conv's
+// register tile vectorize over channels with contiguous loads and stores;
+// weights are blocked to match ([O/ob, C/cb, KH, KW, cb, ob]). As with
+// oneDNN's and TVM's blocked formats, a model converts its weights once
+// ahead of time and keeps activations blocked between layers.
+#pragma once
+
+#include <cstdint>
+
+#include "anvil/support/HostBuffer.h"
+
+namespace anvil::ops {
+
+// [N, C, H, W] -> [N, C/cb, H, W, cb]. C must be a multiple of cb.
+HostBuffer nchw_to_nchwc(const HostBuffer& data, int64_t cb);
+// [N, C/cb, H, W, cb] -> [N, C, H, W].
+HostBuffer nchwc_to_nchw(const HostBuffer& data);
+// [O, C, KH, KW] -> [O/ob, C/cb, KH, KW, cb, ob]. O (C) must be a multiple of ob (cb).
+HostBuffer oihw_to_blocked(const HostBuffer& weight, int64_t cb, int64_t ob);
+// [O/ob, C/cb, KH, KW, cb, ob] -> [O, C, KH, KW].
+HostBuffer blocked_to_oihw(const HostBuffer& weight);
+
+}  // namespace anvil::ops

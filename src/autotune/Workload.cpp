@@ -134,6 +134,26 @@ const std::vector<WorkloadKind>& workload_kinds() {
                    double(*as_const_int(out[3]));
          return w;
        }},
+      // Channel-blocked depthwise: data [N, C/CB, H, W, CB], weight [C/CB, KH, KW, CB].
+      {"depthwise_conv2d_nchwc", "N,C,H,W,KH,KW,stride,pad,CB", 9,
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
+         ANVIL_USER_CHECK(s[8] >= 1 && s[1] % s[8] == 0,
+                          "depthwise_conv2d_nchwc: C=" << s[1] << " must be a multiple of CB=" << s[8]);
+         ops::DepthwiseConv2DAttrs attrs;
+         attrs.strides = {as_int(s[6]), as_int(s[6])};
+         attrs.padding = {as_int(s[7]), as_int(s[7]), as_int(s[7]), as_int(s[7])};
+         w.inputs = {input({s[0], s[1] / s[8], s[2], s[3], s[8]}, "data"),
+                     input({s[1] / s[8], s[4], s[5], s[8]}, "weight")};
+         w.output = ops::depthwise_conv2d_nchwc(w.inputs[0], w.inputs[1], attrs, "dwconv");
+         w.reference = [attrs](const std::vector<HostBuffer>& in) {
+           return ops::ref::depthwise_conv2d_nchwc(in[0], in[1], attrs);
+         };
+         const auto& out = w.output.shape();
+         w.flops = 2.0 * s[0] * s[1] * s[4] * s[5] * double(*as_const_int(out[2])) *
+                   double(*as_const_int(out[3]));
+         return w;
+       }},
       {"max_pool2d", "N,C,H,W,kernel,stride,pad", 7,
        [](const std::vector<int64_t>& s) -> WorkloadInstance {
          WorkloadInstance w;

@@ -140,4 +140,34 @@ Tensor depthwise_conv2d_nchw(const Tensor& data, const Tensor& weight,
       name, tag::kDepthwiseConv2dNCHW);
 }
 
+Tensor depthwise_conv2d_nchwc(const Tensor& data, const Tensor& weight, const DepthwiseConv2DAttrs& a,
+                              const std::string& name) {
+  const char* op = "depthwise_conv2d_nchwc";
+  Shape ds = static_shape(data, op, "data"), ws = static_shape(weight, op, "weight");
+  ANVIL_USER_CHECK(ds.size() == 5 && ws.size() == 4,
+                   op << ": expected data [N, C/cb, H, W, cb] and weight [C/cb, KH, KW, cb], got ranks " << ds.size()
+                      << " and " << ws.size());
+  ANVIL_USER_CHECK(ws[0] == ds[1] && ws[3] == ds[4], op << ": the weight's channel blocks [" << ws[0] << " x "
+                                                        << ws[3] << "] do not match the data's [" << ds[1]
+                                                        << " x " << ds[4] << "]");
+  ANVIL_USER_CHECK(a.dilation[0] == 1 && a.dilation[1] == 1,
+                   op << ": dilation is not supported in the blocked layout");
+  const int64_t cb = ds[4];
+  ConvGeometry g = depthwise_conv2d_geometry({ds[0], ds[1] * cb, ds[2], ds[3]}, {ws[0] * cb, 1, ws[1], ws[2]},
+                                             data.dtype(), weight.dtype(), a);
+  Tensor padded = pad_spatial(data, 2, a.padding, name);
+  IterVar ry = reduce_axis(Range(0, ext(g.kernel_h)), name + ".ry");
+  IterVar rx = reduce_axis(Range(0, ext(g.kernel_w)), name + ".rx");
+  DataType out = a.out_dtype;
+  return compute(
+      {ext(g.batch), ext(ds[1]), ext(g.out_h), ext(g.out_w), ext(cb)},
+      [&](const std::vector<Var>& i) {
+        Expr v = padded(i[0], i[1], window_index(i[2], a.strides[0], ry, 1), window_index(i[3], a.strides[1], rx, 1),
+                        i[4]);
+        Expr w = weight(i[1], ry.var(), rx.var(), i[4]);
+        return sum(cast(out, v) * cast(out, w), {ry, rx});
+      },
+      name, tag::kDepthwiseConv2dNCHWc);
+}
+
 }  // namespace anvil::ops

@@ -207,6 +207,31 @@ TEST(DepthwiseConv2DCorrectness, Float32AndInt8Multiplier) {
   check_problems(problems);
 }
 
+// Channel-blocked depthwise: blocks of 16 (one vector), 5 (a tail) and a
+// stride-2 window; the reference loops over the blocked layouts directly.
+TEST(DepthwiseConv2DNCHWcCorrectness, Float32BlockedLayouts) {
+  std::vector<Problem> problems;
+  struct Case {
+    std::vector<int64_t> data, weight;  // [N, C/cb, H, W, cb], [C/cb, KH, KW, cb]
+    int stride;
+  };
+  for (const Case& c : {Case{{1, 2, 9, 13, 16}, {2, 3, 3, 16}, 1}, Case{{1, 3, 7, 5, 5}, {3, 3, 3, 5}, 2},
+                        Case{{1, 1, 1, 1, 16}, {1, 3, 3, 16}, 1}}) {
+    ops::DepthwiseConv2DAttrs a;
+    a.strides = {c.stride, c.stride};
+    a.padding = {1, 1, 1, 1};
+    Tensor data = placeholder({c.data.begin(), c.data.end()}, kF32, "data");
+    Tensor weight = placeholder({c.weight.begin(), c.weight.end()}, kF32, "weight");
+    Tensor out = ops::depthwise_conv2d_nchwc(data, weight, a, "dw");
+    HostBuffer d = HostBuffer::random(kF32, c.data, 91);
+    HostBuffer w = HostBuffer::random(kF32, c.weight, 92);
+    HostBuffer o = ops::ref::depthwise_conv2d_nchwc(d, w, a);
+    problems.push_back({"depthwise_nchwc_" + shape_tag(c.data) + "_s" + std::to_string(c.stride), {data, weight},
+                        {d, w}, {out}, {o}, window_tolerance(9), window_variants(out, "dw.pad")});
+  }
+  check_problems(problems);
+}
+
 TEST(MaxPool2DCorrectness, PaddedStridedOddShapes) {
   std::vector<Problem> problems;
   struct Case {

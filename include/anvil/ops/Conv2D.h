@@ -34,4 +34,10 @@ Tensor depthwise_conv2d_nchw(const Tensor& data, const Tensor& weight,
                              const DepthwiseConv2DAttrs& attrs = {},
                              const std::string& name = "depthwise_conv2d_nchw");
 
+// Channel-blocked depthwise conv (Layout.h), multiplier 1: data
+// [N, C/cb, H, W, cb], weight [C/cb, KH, KW, cb] -> [N, C/cb, OH, OW, cb]; no
+// dilation. Tag "depthwise_conv2d_nchwc".
+Tensor depthwise_conv2d_nchwc(const Tensor& data, const Tensor& weight, const DepthwiseConv2DAttrs& attrs = {},
+                              const std::string& name = "depthwise_conv2d_nchwc");
+
 }  // namespace anvil::ops

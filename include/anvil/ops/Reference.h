@@ -34,6 +34,9 @@ HostBuffer conv2d_nhwc(const HostBuffer& data, const HostBuffer& weight,
                        const Conv2DAttrs& attrs = {});
 HostBuffer depthwise_conv2d_nchw(const HostBuffer& data, const HostBuffer& weight,
                                  const DepthwiseConv2DAttrs& attrs = {});
+// Direct loops over the blocked layouts (no conversion).
+HostBuffer depthwise_conv2d_nchwc(const HostBuffer& data, const HostBuffer& weight,
+                                  const DepthwiseConv2DAttrs& attrs = {});
 
 HostBuffer max_pool2d(const HostBuffer& data, const Pool2DAttrs& attrs);
 HostBuffer avg_pool2d(const HostBuffer& data, const Pool2DAttrs& attrs);

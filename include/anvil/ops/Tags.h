@@ -26,6 +26,7 @@ inline constexpr const char* kConv2dNCHWc = "conv2d_nchwc";  // channel-blocked 
 inline constexpr const char* kGroupConv2dNCHW = "group_conv2d_nchw";  // groups > 1
 inline constexpr const char* kGroupConv2dNHWC = "group_conv2d_nhwc";
 inline constexpr const char* kDepthwiseConv2dNCHW = "depthwise_conv2d_nchw";
+inline constexpr const char* kDepthwiseConv2dNCHWc = "depthwise_conv2d_nchwc";  // channel-blocked
 inline constexpr const char* kPoolMax = "pool_max";
 inline constexpr const char* kPoolSum = "pool_sum";  // the window sum of avg_pool2d
 inline constexpr const char* kPoolAvg = "pool_avg";  // avg_pool2d's division, its output

@@ -229,6 +229,36 @@ HostBuffer depthwise_conv2d_nchw(const HostBuffer& data, const HostBuffer& weigh
   return out;
 }
 
+HostBuffer depthwise_conv2d_nchwc(const HostBuffer& data, const HostBuffer& weight, const DepthwiseConv2DAttrs& a) {
+  ANVIL_USER_CHECK(data.ndim() == 5 && weight.ndim() == 4,
+                   "depthwise_conv2d_nchwc: expected data [N, C/cb, H, W, cb] and weight [C/cb, KH, KW, cb]");
+  const Shape& ds = data.shape();
+  const Shape& ws = weight.shape();
+  const int64_t cb = ds[4];
+  ConvGeometry g = depthwise_conv2d_geometry({ds[0], ds[1] * cb, ds[2], ds[3]}, {ws[0] * cb, 1, ws[1], ws[2]},
+                                             data.dtype(), weight.dtype(), a);
+  HostBuffer out(a.out_dtype, {g.batch, ds[1], g.out_h, g.out_w, cb});
+  for (int64_t n = 0; n < g.batch; n++)
+    for (int64_t block = 0; block < ds[1]; block++)
+      for (int64_t y = 0; y < g.out_h; y++)
+        for (int64_t x = 0; x < g.out_w; x++)
+          for (int64_t lane = 0; lane < cb; lane++) {
+            Accumulator acc(a.out_dtype);
+            for (int64_t ry = 0; ry < g.kernel_h; ry++) {
+              int64_t iy = y * a.strides[0] - a.padding[0] + ry;
+              if (!inside(iy, g.in_h)) continue;
+              for (int64_t rx = 0; rx < g.kernel_w; rx++) {
+                int64_t ix = x * a.strides[1] - a.padding[1] + rx;
+                if (!inside(ix, g.in_w)) continue;
+                acc.add_product(data, (((n * ds[1] + block) * ds[2] + iy) * ds[3] + ix) * cb + lane, weight,
+                                ((block * ws[1] + ry) * ws[2] + rx) * cb + lane);
+              }
+            }
+            acc.store(out, (((n * ds[1] + block) * g.out_h + y) * g.out_w + x) * cb + lane);
+          }
+  return out;
+}
+
 namespace {
 
 // Visits the in-bounds input elements of every pooling window and stores

@@ -84,6 +84,7 @@ TEST(SearchSpace, SampledPointsLowerCompileAndMatchReference) {
       {"conv2d_nchw", {1, 3, 11, 11, 35, 3, 3, 2, 1}},
       {"conv2d_nchwc", {1, 32, 7, 9, 48, 3, 3, 1, 1, 16, 16}},
       {"conv2d_nchwc", {1, 3, 13, 13, 32, 3, 3, 2, 1, 3, 16}},
+      {"depthwise_conv2d_nchwc", {1, 48, 11, 9, 3, 3, 1, 1, 16}},
       {"depthwise_conv2d_nchw", {1, 8, 10, 10, 3, 3, 1, 1}},
       {"relu", {1000}},
       {"softmax", {12, 40}},

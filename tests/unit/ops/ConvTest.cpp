@@ -392,6 +392,34 @@ TEST(DepthwiseConv2d, ShapeTagAndEqualsGroupedConv) {
             0);
 }
 
+TEST(DepthwiseConv2dNCHWc, ShapeTagAgreesWithThePlainOpAndRefuses) {
+  Tensor data = placeholder({1, 2, 9, 7, 3}, f32, "d");
+  Tensor w = placeholder({2, 3, 3, 3}, f32, "w");
+  Tensor out = ops::depthwise_conv2d_nchwc(data, w, {.strides = {2, 2}, .padding = {1, 1, 1, 1}}, "dw");
+  EXPECT_EQ(tag_of(out), ops::tag::kDepthwiseConv2dNCHWc);
+  std::vector<int64_t> shape;
+  for (const Expr& e : out.shape()) shape.push_back(*as_const_int(e));
+  EXPECT_EQ(shape, (std::vector<int64_t>{1, 2, 5, 4, 3}));
+
+  // The blocked reference against the plain one: a [C/cb, KH, KW, cb] weight
+  // is the [C, 1, KH, KW] one blocked as an [O = C, I = 1] conv weight.
+  HostBuffer d = HostBuffer::random(f32, {1, 6, 9, 7}, 5);
+  HostBuffer wp = HostBuffer::random(f32, {6, 1, 3, 3}, 6);
+  HostBuffer wb = ops::oihw_to_blocked(wp, 1, 3);  // [2, 1, 3, 3, 1, 3]
+  HostBuffer wd(f32, {2, 3, 3, 3});
+  std::copy(wb.data<float>(), wb.data<float>() + wb.num_elements(), wd.data<float>());
+  ops::DepthwiseConv2DAttrs a{.strides = {2, 2}, .padding = {1, 1, 1, 1}};
+  HostBuffer blocked = ops::ref::depthwise_conv2d_nchwc(ops::nchw_to_nchwc(d, 3), wd, a);
+  EXPECT_EQ(ops::nchwc_to_nchw(blocked).to_vector(), ops::ref::depthwise_conv2d_nchw(d, wp, a).to_vector());
+
+  EXPECT_THAT(user_error_of([&] { ops::depthwise_conv2d_nchwc(data, placeholder({2, 3, 3, 4}, f32, "w2")); }),
+              HasSubstr("do not match the data's [2 x 3]"));
+  EXPECT_THAT(user_error_of([&] { ops::depthwise_conv2d_nchwc(data, placeholder({2, 3, 3}, f32, "w3")); }),
+              HasSubstr("expected data [N, C/cb, H, W, cb] and weight [C/cb, KH, KW, cb]"));
+  EXPECT_THAT(user_error_of([&] { ops::depthwise_conv2d_nchwc(data, w, {.dilation = {2, 1}}); }),
+              HasSubstr("dilation is not supported"));
+}
+
 TEST(DepthwiseConv2d, RefusesBadArguments) {
   Tensor d = placeholder({1, 3, 5, 5}, f32, "d");
   Tensor w = placeholder({3, 1, 3, 3}, f32, "w");

@@ -21,6 +21,7 @@
 #include "anvil/targets/Intrinsics.h"
 #include "anvil/targets/Target.h"
 
+#include "SketchUtil.h"
 #include "TensorizeRule.h"
 
 namespace anvil {
@@ -182,14 +183,7 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
   int64_t pad_at_root = pad ? sch.sample_categorical({0, 1}, {0.3, 0.7}).value : 0;
 
   // ---- output stage: [outer S...] [middle S...] [inner S...] (lanes)
-  std::vector<Loop> outer, middle, inner;
-  for (size_t i = 0; i < ns; i++) {
-    auto [o, rest] = out.split(axes[i], tiles[i][1].value * tiles[i][2].value);
-    auto [m, in] = out.split(rest, tiles[i][2]);
-    outer.push_back(o);
-    middle.push_back(m);
-    inner.push_back(in);
-  }
+  auto [outer, middle, inner] = split_three_levels(out, axes, tiles);
   const size_t nb = static_cast<size_t>(layout.batch_axes);
   if (panel && ns >= 2) {
     // Vector-axis panel outermost after the batch axes: [batch..., panel, rows...].

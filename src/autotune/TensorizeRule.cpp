@@ -15,6 +15,8 @@
 // the sketch with one decision changed.
 #include "TensorizeRule.h"
 
+#include "SketchUtil.h"
+
 #include <algorithm>
 #include <optional>
 
@@ -103,14 +105,7 @@ void tensorize_sketch(Schedule& sch, const WorkloadInstance& w, const TensorIntr
   int64_t unroll = sch.sample_categorical({0, 1, 2}, {0.2, 0.4, 0.4}).value;
 
   // ---- output stage: [outer...] [middle...] [inner...] lanes
-  std::vector<Loop> outer, middle, inner;
-  for (size_t i = 0; i < ns; i++) {
-    auto [o, rest] = out.split(axes[i], tiles[i][1].value * tiles[i][2].value);
-    auto [m, in] = out.split(rest, tiles[i][2]);
-    outer.push_back(o);
-    middle.push_back(m);
-    inner.push_back(in);
-  }
+  auto [outer, middle, inner] = split_three_levels(out, axes, tiles);
   std::vector<Loop> order = outer;
   order.insert(order.end(), middle.begin(), middle.end());
   order.insert(order.end(), inner.begin(), inner.end());

@@ -149,6 +149,7 @@ json run(const json& job) {
   timing.repeat = job.at("repeat").get<int>();
   timing.min_repeat_ms = job.at("min_repeat_ms").get<double>();
   timing.flush_cache = job.at("flush_cache").get<bool>();
+  timing.give_up_after_us = job.value("give_up_after_us", 0.0);
   TimingResult t = time_calls(call, timing);
   anvil_module_free(module);
   return {{"ok", true}, {"costs_us", t.costs_us}, {"number", t.number}};

@@ -7,7 +7,7 @@
 //   build job:  {"workload", "trace", "target", "function", "output", "parent"}
 //   build result: {"ok", "error"}
 //   run job:    {"library", "function", "reference" (raw bytes of the expected
-//                output, or ""), "rtol", "atol", "repeat", "min_repeat_ms",
+//                output, or ""), "rtol", "atol", "repeat", "min_repeat_ms", "give_up_after_us",
 //                "flush_cache", "threads", "parent"}
 // ("parent": the tuner's pid; the worker dies with it.)
 //   run result: {"ok", "error_kind", "error_text", "costs_us", "number"}
@@ -272,6 +272,7 @@ void run_candidate(const Candidate& c, const Reference& ref, const MeasureOption
                         {"repeat", o.repeat},
                         {"min_repeat_ms", o.min_repeat_ms},
                         {"flush_cache", o.flush_cache},
+                        {"give_up_after_us", o.give_up_after_us},
                         {"threads", o.threads},
                         {"parent", getpid()}};
   std::string job_path = dir.file(base + ".job.json"), result_path = dir.file(base + ".result.json");
@@ -495,7 +496,12 @@ TimingResult time_calls(const std::function<void()>& call, const TimingOptions& 
   ANVIL_USER_CHECK(options.repeat >= 1, "time_calls: repeat must be at least 1, got " << options.repeat);
   size_t flush_bytes = options.flush_bytes > 0 ? options.flush_bytes : default_flush_bytes();
   TimingResult r;
-  call();  // warm-up: page faults, lazy binding, the thread pool's start
+  double warm_up_ms = time_ms(call, 1);  // warm-up: page faults, lazy binding, the thread pool's start
+  if (options.give_up_after_us > 0 && warm_up_ms * 1e3 > options.give_up_after_us) {
+    r.costs_us.push_back(time_ms(call, 1) * 1e3);
+    r.median_us = r.costs_us[0];
+    return r;
+  }
   while (r.number < options.max_number && time_ms(call, r.number) < options.min_repeat_ms) r.number *= 2;
   for (int i = 0; i < options.repeat; ++i) {
     if (options.flush_cache) flush_caches(flush_bytes);

@@ -31,6 +31,10 @@ struct MeasureOptions {
   int repeat = 5;
   double min_repeat_ms = 25;
   bool flush_cache = false;
+  // A candidate whose warm-up call takes longer than this is timed with one
+  // more call only (0: never): far slower than the best so far, it needs no
+  // precise cost, and full sampling of a 1 s kernel would cost seconds.
+  double give_up_after_us = 0;
   double timeout_seconds = 10;  // per candidate run
   int build_workers = 2;        // parallel build processes
   // Compare every candidate's first output with the workload's reference
@@ -87,6 +91,8 @@ struct TimingOptions {
   int repeat = 10;
   double min_repeat_ms = 50;
   bool flush_cache = false;
+  // Warm-up call slower than this: one timed call is the whole result (0: off).
+  double give_up_after_us = 0;
   // Bytes written by a flush; 0: a quarter more than the last-level cache.
   size_t flush_bytes = 0;
   // Stops raising `number` here, so a kernel whose clock looks frozen cannot
@@ -98,7 +104,8 @@ struct TimingResult {
   int64_t number = 1;            // calls per sample
   double median_us = 0;
 };
-// One warm-up call, then `number` doubled from 1 until `number` calls take
+// One warm-up call (when it exceeds give_up_after_us, one timed call and
+// stop), then `number` doubled from 1 until `number` calls take
 // at least min_repeat_ms, then `repeat` samples of `number` calls, each after
 // a write over a buffer larger than the last-level cache when flush_cache.
 TimingResult time_calls(const std::function<void()>& call, const TimingOptions& options);

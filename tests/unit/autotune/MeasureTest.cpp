@@ -139,6 +139,31 @@ TEST(TimingProtocol, SlowKernelAndCacheFlush) {
   EXPECT_THROW(time_calls([] {}, o), UserError);
 }
 
+TEST(TimingProtocol, GivesUpOnACandidateFarSlowerThanTheBest) {
+  int64_t calls = 0;
+  auto spin_2ms = [&] {
+    ++calls;
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+    while (std::chrono::steady_clock::now() < end) {
+    }
+  };
+  TimingOptions o;
+  o.repeat = 5;
+  o.min_repeat_ms = 20;
+  o.give_up_after_us = 500;  // the best so far ran in ~170 us
+  TimingResult t = time_calls(spin_2ms, o);
+  EXPECT_EQ(calls, 2);  // the warm-up and one timed call
+  ASSERT_EQ(t.costs_us.size(), 1u);
+  EXPECT_GE(t.median_us, 2000.0);
+  // A kernel under the cutoff is sampled in full.
+  calls = 0;
+  o.give_up_after_us = 1e6;
+  o.min_repeat_ms = 0;
+  t = time_calls(spin_2ms, o);
+  EXPECT_EQ(t.costs_us.size(), 5u);
+  EXPECT_EQ(calls, 1 + 1 + 5);
+}
+
 TEST(TimingProtocol, Median) {
   EXPECT_EQ(median_of({}), 0);
   EXPECT_EQ(median_of({5, 1, 3}), 3);

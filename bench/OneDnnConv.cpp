@@ -23,7 +23,8 @@ class OneDnnTuneCpu : public TuneCpuPeer {
  public:
   std::string name() const override { return "onednn"; }
   bool supports(const std::string& op) const override {
-    return op == "dense" || op == "conv2d_nchw" || op == "conv2d_nchwc" || op == "depthwise_conv2d_nchw";
+    return op == "dense" || op == "conv2d_nchw" || op == "conv2d_nchwc" || op == "depthwise_conv2d_nchw" ||
+           op == "depthwise_conv2d_nchwc";
   }
   void set_threads(int threads) override { set_omp_threads(threads); }
 
@@ -33,6 +34,12 @@ class OneDnnTuneCpu : public TuneCpuPeer {
     if (d.c.workload.op == "conv2d_nchw")
       return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[4], s[1], s[5], s[6]}, s[7], s[8], 1, {});
     if (d.c.workload.op == "conv2d_nchwc") return prepare_blocked_conv(d, s);
+    if (d.c.workload.op == "depthwise_conv2d_nchwc") {
+      // N,C,H,W,KH,KW,stride,pad,CB: weight [C/16, KH, KW, 16] is Goihw16g {C, 1, 1, KH, KW} byte for byte.
+      ANVIL_USER_CHECK(s[8] == 16, "onednn: depthwise_conv2d_nchwc block CB=" << s[8] << " has no oneDNN format");
+      return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[1], 1, 1, s[4], s[5]}, s[6], s[7], s[1],
+                          {tag::nChw16c, tag::Goihw16g, tag::nChw16c});
+    }
     ANVIL_USER_CHECK(d.c.workload.op == "depthwise_conv2d_nchw", "onednn: unsupported op " << d.c.workload.op);
     // Depthwise weight [C, 1, KH, KW] is goihw {C, 1, 1, KH, KW} byte for byte.
     return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[1], 1, 1, s[4], s[5]}, s[6], s[7], s[1], {});

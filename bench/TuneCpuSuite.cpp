@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <map>
 #include <sstream>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "GemmCases.h"
@@ -19,6 +21,7 @@
 #include "anvil/runtime.h"
 #include "anvil/schedule/Lower.h"
 #include "anvil/schedule/Trace.h"
+#include "anvil/targets/Intrinsics.h"
 #include "anvil/support/Error.h"
 #include "anvil/targets/Module.h"
 #include "anvil/targets/Target.h"
@@ -33,12 +36,16 @@ namespace {
 
 const char* kSuite = "tune-cpu";
 
+// ResNet convs run channel-blocked (conv2d_nchwc, blocks of 16 channels, or
+// all of them for the stem's 3), the layout oneDNN is timed in (format any)
+// and TVM's x86 schedules use.
 TuneCpuCase conv_case(const std::string& name, int64_t C, int64_t HW, int64_t O, int64_t k, int64_t stride,
                       int64_t pad) {
-  return {name, Workload{"conv2d_nchw", {1, C, HW, HW, O, k, k, stride, pad}, "float32"}};
+  int64_t cb = C % 16 == 0 ? 16 : C;
+  return {name, Workload{"conv2d_nchwc", {1, C, HW, HW, O, k, k, stride, pad, cb, 16}, "float32"}};
 }
 TuneCpuCase dw_case(const std::string& name, int64_t C, int64_t HW) {
-  return {name, Workload{"depthwise_conv2d_nchw", {1, C, HW, HW, 3, 3, 1, 1}, "float32"}};
+  return {name, Workload{"depthwise_conv2d_nchwc", {1, C, HW, HW, 3, 3, 1, 1, 16}, "float32"}};
 }
 
 std::vector<int64_t> static_shape(const Tensor& t) {
@@ -103,6 +110,7 @@ BenchRow run_anvil(TuneCpuData& data, const TuneCpuOptions& o, TuningSummary& su
   to.batch = std::min(64, o.trials);
   to.model = o.model;
   to.db_path = o.db_path;
+  to.resume = o.resume;
   to.measure.threads = o.threads;
   auto t0 = std::chrono::steady_clock::now();
   TuneResult r = tune(data.c.workload, to);
@@ -115,7 +123,7 @@ BenchRow run_anvil(TuneCpuData& data, const TuneCpuOptions& o, TuningSummary& su
   summary.model = o.model;
   ANVIL_USER_CHECK(r.found, "tuning found no valid schedule in " << r.trials << " trials (" << r.failures
                                                                   << " failed)");
-  auto sch = Trace::from_json(r.best_trace_json).replay({data.inst.output});
+  auto sch = Trace::from_json(r.best_trace_json).replay({data.inst.output}, {}, all_tensor_intrinsics());
   Module module = build_module({lower(*sch, data.inst.args(), "tunecpu")}, Target::parse(o.target));
   anvil_set_num_threads(o.threads);
   set_omp_threads(o.threads);
@@ -130,8 +138,36 @@ BenchRow run_anvil(TuneCpuData& data, const TuneCpuOptions& o, TuningSummary& su
   return row;
 }
 
-// Runs the TVM helper, which prints one JSON row per line; other lines are ignored.
-std::vector<BenchRow> run_helper(const std::string& command, const std::function<void(const std::string&)>& log) {
+// How the TVM helper ended, in words. popen runs it under sh, which reports a
+// child killed by signal N as exit status 128 + N.
+std::string describe_exit(int status) {
+  int signal = 0;
+  if (WIFSIGNALED(status)) signal = WTERMSIG(status);
+  if (WIFEXITED(status) && WEXITSTATUS(status) > 128) signal = WEXITSTATUS(status) - 128;
+  if (signal) return "was killed by signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
+  return "exited with status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status);
+}
+
+// What to quote from the helper's stderr: when TVM's crash handler printed a
+// native backtrace, its start (the innermost frames, which name the TVM
+// function), since its end is only the interpreter's frames; else the end.
+std::string helper_stderr_excerpt(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  size_t crash = text.find("!!!!!!! ");
+  if (crash == std::string::npos) return tail_of_file(path, 600);
+  std::string head = text.substr(crash, 600);
+  std::replace(head.begin(), head.end(), '\n', ' ');
+  return head + "...";
+}
+
+// Runs the TVM helper, which prints one JSON row per line; other lines are
+// ignored. A case the helper never reported (it crashed first, e.g. a segfault
+// inside TVM) gets a failed row saying how the helper ended.
+std::vector<BenchRow> run_helper(const std::string& command, const std::vector<TuneCpuCase>& cases, int threads,
+                                 const std::function<void(const std::string&)>& log) {
   std::string err_path = "/tmp/anvil-bench-tunecpu-" + std::to_string(::getpid()) + ".stderr";
   FILE* pipe = ::popen((command + " 2>" + err_path).c_str(), "r");
   ANVIL_USER_CHECK(pipe, "tvm: cannot start `" << command << "`");
@@ -148,10 +184,15 @@ std::vector<BenchRow> run_helper(const std::string& command, const std::function
     line.clear();
   }
   int status = ::pclose(pipe);
-  std::string err = tail_of_file(err_path, 600);
+  std::string err = helper_stderr_excerpt(err_path);
   std::remove(err_path.c_str());
-  ANVIL_USER_CHECK(status == 0 || !rows.empty(),
-                   "tvm failed (exit status " << status << "): " << (err.empty() ? "no output" : err));
+  for (const TuneCpuCase& c : cases) {
+    bool reported = std::any_of(rows.begin(), rows.end(), [&](const BenchRow& r) { return r.case_name == c.name; });
+    if (!reported)
+      rows.push_back(base_row(c, "tvm", threads, "failed",
+                              "tvm helper " + describe_exit(status) + " before reporting this case; stderr: " +
+                                  (err.empty() ? "(empty)" : err)));
+  }
   return rows;
 }
 
@@ -304,7 +345,7 @@ TuneCpuReport run_tune_cpu_suite(const TuneCpuOptions& o) {
                         std::to_string(o.timing.min_samples) + " --min-sample-ms " +
                         std::to_string(o.timing.min_sample_ms) + tvm_case_args(cases);
       try {
-        for (BenchRow& r : run_helper(cmd, o.log)) report.rows.push_back(std::move(r));
+        for (BenchRow& r : run_helper(cmd, cases, o.threads, o.log)) report.rows.push_back(std::move(r));
       } catch (const std::exception& e) {
         for (const TuneCpuCase& c : cases) report.rows.push_back(base_row(c, "tvm", o.threads, "skipped", e.what()));
       }

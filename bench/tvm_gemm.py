@@ -13,6 +13,8 @@ parallel outer); with --trials N, MetaSchedule searches N trials first
 """
 import argparse
 import json
+import os
+import re
 import sys
 import tempfile
 import time
@@ -46,6 +48,51 @@ def time_kernel(call, samples, min_sample_ms):
     return out
 
 
+def row_stream():
+    """The helper's stdout for its JSON rows alone. fd 1 then points at stderr
+    for everything else, TVM's builder/runner worker processes included: were
+    they to inherit the driver's pipe, a helper that crashed would leave them
+    holding it open, and `anvil bench` would wait on them instead of reporting."""
+    sys.stdout.flush()
+    rows = os.fdopen(os.dup(1), "w", buffering=1)  # os.dup's copy is not inherited
+    os.dup2(2, 1)
+    return rows
+
+
+def host_target(mcpu, threads):
+    """TVM's `llvm -mcpu=<cpu> -num-cores <threads>` (TVM 0.27 takes only the
+    dict form). "native" becomes the host CPU's name as LLVM knows it, the name
+    Anvil's -mcpu=native uses too; guessing another CPU would change the code."""
+    import tvm
+    if mcpu == "native":
+        system_cpu = tvm.get_global_func("target.llvm_get_system_cpu", True)
+        if system_cpu is None:
+            raise RuntimeError("this TVM has no LLVM backend to name the host CPU; pass --mcpu NAME")
+        mcpu = system_cpu()
+    return tvm.target.Target({"kind": "llvm", "mcpu": mcpu, "num-cores": threads})
+
+
+def metaschedule_blocker():
+    """Why MetaSchedule cannot run with the installed wheels, or None. apache-tvm
+    0.27.x segfaults (tvm::ffi::ToJSONGraph, on the first JSON save of an
+    IRModule, before any trial) with apache-tvm-ffi 0.1.15.x; a crash would end
+    the helper without a row, so the rows say why instead."""
+    import importlib.metadata as md
+
+    def release(name):
+        m = re.match(r"(\d+)\.(\d+)\.(\d+)", md.version(name))
+        return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+    try:
+        tvm_release, ffi_release = release("apache-tvm"), release("apache-tvm-ffi")
+    except md.PackageNotFoundError:  # a source build of TVM: nothing known against it
+        return None
+    if tvm_release[:2] == (0, 27) and ffi_release >= (0, 1, 15):
+        return (f"apache-tvm {md.version('apache-tvm')} with apache-tvm-ffi {md.version('apache-tvm-ffi')} "
+                "segfaults in MetaSchedule (tvm::ffi::ToJSONGraph); run scripts/bench-setup.sh, "
+                "which pins apache-tvm-ffi 0.1.14.post1")
+    return None
+
+
 def build(M, N, K, trials, target):
     import tvm
     from tvm import te
@@ -57,6 +104,9 @@ def build(M, N, K, trials, target):
     mod = tvm.IRModule({"main": te.create_prim_func([A, B, C])})
     if trials > 0:
         from tvm.s_tir import meta_schedule as ms
+        blocker = metaschedule_blocker()
+        if blocker:
+            raise RuntimeError(blocker)
         with tempfile.TemporaryDirectory() as work:
             db = ms.tune_tir(mod, target=target, max_trials_global=trials, work_dir=work,
                              num_trials_per_iter=min(trials, 16))
@@ -90,13 +140,11 @@ def main():
     p.add_argument("--trials", type=int, default=0)
     p.add_argument("--mcpu", default="native", help="LLVM CPU for TVM's llvm target")
     a = p.parse_args()
+    rows = row_stream()
+    os.environ["TVM_NUM_THREADS"] = str(a.threads)  # TVM's thread pool reads it once, at first use
     import numpy as np
     import tvm
-    mcpu = a.mcpu
-    if mcpu == "native":  # TVM wants a name; LLVM knows the host's
-        mcpu = tvm.get_global_func("target.llvm_get_system_cpu", True)
-        mcpu = mcpu() if mcpu else "znver4"
-    target = tvm.target.Target({"kind": "llvm", "mcpu": mcpu, "num-cores": a.threads})
+    target = host_target(a.mcpu, a.threads)
     failures = 0
     for name in [c for c in a.cases.split(",") if c]:
         if name not in CASES:
@@ -134,7 +182,7 @@ def main():
             row.update(status="failed", note=f"{type(e).__name__}: {e}".splitlines()[0][:300])
             print(f"tvm_gemm.py: case {name}: {type(e).__name__}: {e}", file=sys.stderr)
             failures += 1
-        print(json.dumps(row), flush=True)
+        print(json.dumps(row), file=rows, flush=True)
     return 1 if failures else 0
 
 

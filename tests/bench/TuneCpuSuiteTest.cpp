@@ -21,13 +21,14 @@ TEST(TuneCpuCases, CoverTheIssueShapes) {
   EXPECT_EQ(find_case("dense-bert-3072").workload.shape, (std::vector<int64_t>{128, 3072, 768}));
   EXPECT_EQ(find_case("dense-256").workload.op, "dense");
   const Workload& stem = find_case("resnet-224x224-3-64-7x7s2").workload;
-  EXPECT_EQ(stem.op, "conv2d_nchw");
-  EXPECT_EQ(stem.shape, (std::vector<int64_t>{1, 3, 224, 224, 64, 7, 7, 2, 3}));
+  // Channel-blocked: the stem's 3 channels in one block, 16-channel blocks elsewhere.
+  EXPECT_EQ(stem.op, "conv2d_nchwc");
+  EXPECT_EQ(stem.shape, (std::vector<int64_t>{1, 3, 224, 224, 64, 7, 7, 2, 3, 3, 16}));
   EXPECT_EQ(find_case("resnet-56x56-64-256-1x1").workload.shape,
-            (std::vector<int64_t>{1, 64, 56, 56, 256, 1, 1, 1, 0}));
+            (std::vector<int64_t>{1, 64, 56, 56, 256, 1, 1, 1, 0, 16, 16}));
   const Workload& dw = find_case("mbv2-56x56-144").workload;
-  EXPECT_EQ(dw.op, "depthwise_conv2d_nchw");
-  EXPECT_EQ(dw.shape, (std::vector<int64_t>{1, 144, 56, 56, 3, 3, 1, 1}));
+  EXPECT_EQ(dw.op, "depthwise_conv2d_nchwc");
+  EXPECT_EQ(dw.shape, (std::vector<int64_t>{1, 144, 56, 56, 3, 3, 1, 1, 16}));
 }
 
 TEST(TuneCpuCases, EveryCaseInstantiatesWithTheExpectedFlops) {
@@ -96,7 +97,7 @@ TEST(TuneCpuJson, AnvilRowsCarryTheTuningFields) {
 
 TEST(TuneCpuTvm, CaseArgumentsNameOpAndShape) {
   EXPECT_EQ(tvm_case_args(select_tune_cpu_cases("dense-256,mbv2-28x28-192")),
-            " --case dense-256=dense:256,256,256 --case mbv2-28x28-192=depthwise_conv2d_nchw:1,192,28,28,3,3,1,1");
+            " --case dense-256=dense:256,256,256 --case mbv2-28x28-192=depthwise_conv2d_nchwc:1,192,28,28,3,3,1,1,16");
 }
 
 }  // namespace

@@ -124,7 +124,10 @@ BenchRow run_anvil(TuneCpuData& data, const TuneCpuOptions& o, TuningSummary& su
   ANVIL_USER_CHECK(r.found, "tuning found no valid schedule in " << r.trials << " trials (" << r.failures
                                                                   << " failed)");
   auto sch = Trace::from_json(r.best_trace_json).replay({data.inst.output}, {}, all_tensor_intrinsics());
-  Module module = build_module({lower(*sch, data.inst.args(), "tunecpu")}, Target::parse(o.target));
+  // Ahead of time, as the tuner measured it and `anvil compile` ships it.
+  BuildOptions build;
+  build.jit = false;
+  Module module = build_module({lower(*sch, data.inst.args(), "tunecpu")}, Target::parse(o.target), build);
   anvil_set_num_threads(o.threads);
   set_omp_threads(o.threads);
   std::vector<void*> buffers;

@@ -23,6 +23,7 @@ json row_to_json(const BenchRow& row) {
             {"median_us", row.median_us}, {"min_us", row.min_us},      {"max_us", row.max_us},
             {"gflops", row.gflops},       {"correct", row.correct},    {"status", row.status}};
   if (row.gbps) j["gbps"] = *row.gbps;
+  if (row.tune_seconds) j["tune_seconds"] = *row.tune_seconds;
   if (!row.note.empty()) j["note"] = row.note;
   return j;
 }
@@ -61,6 +62,7 @@ BenchRow row_from_json(const json& j) {
   ANVIL_USER_CHECK(row.status == "ok" || row.status == "skipped" || row.status == "failed",
                    "bench row: status must be ok, skipped or failed, got '" << row.status << "'");
   if (j.contains("gbps") && !j["gbps"].is_null()) row.gbps = field<double>(j, "gbps");
+  if (j.contains("tune_seconds") && !j["tune_seconds"].is_null()) row.tune_seconds = field<double>(j, "tune_seconds");
   if (j.contains("note")) row.note = field<std::string>(j, "note");
   return row;
 }

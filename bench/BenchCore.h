@@ -29,6 +29,7 @@ struct BenchRow {
   double max_us = 0;
   double gflops = 0;
   std::optional<double> gbps;  // memory-bound cases (GEMV): weight bytes streamed per second
+  std::optional<double> tune_seconds;  // a peer that tunes (TVM MetaSchedule): its tuning wall time
   bool correct = false;
   // "ok", or "skipped" / "failed" with the reason in `note` (times then 0).
   std::string status = "ok";

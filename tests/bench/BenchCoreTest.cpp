@@ -42,6 +42,10 @@ TEST(BenchRowJson, HasTheIssueFieldsAndRoundTrips) {
 
   r.gbps = 21.5;
   EXPECT_DOUBLE_EQ(row_to_json(r)["gbps"].get<double>(), 21.5);
+  // A tuning peer's wall time survives the trip through its helper's JSON.
+  EXPECT_FALSE(j.contains("tune_seconds"));
+  r.tune_seconds = 62.0;
+  EXPECT_DOUBLE_EQ(row_from_json(row_to_json(r)).tune_seconds.value_or(0), 62.0);
 }
 
 TEST(BenchRowJson, MissingOrMistypedFieldNamesIt) {

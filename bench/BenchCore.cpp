@@ -72,6 +72,13 @@ double steady_now_us() {
   return duration<double, std::micro>(steady_clock::now().time_since_epoch()).count();
 }
 
+bool wanted(const std::vector<std::string>& impls, const std::string& name) {
+  if (impls.empty()) return true;
+  for (const std::string& i : impls)
+    if (name == i || name.rfind(i + "-", 0) == 0) return true;
+  return false;
+}
+
 double median_of(std::vector<double> values) {
   ANVIL_USER_CHECK(!values.empty(), "median_of: no values");
   std::sort(values.begin(), values.end());

@@ -71,6 +71,9 @@ TimingResult time_kernel(const std::function<void(int64_t)>& call, const TimingO
 
 // The median of a non-empty list (the mean of the middle two for even sizes).
 double median_of(std::vector<double> values);
+// True when `impls` (a --impls list; empty: all) selects implementation
+// `name`: equal to an entry, or an entry followed by "-" (tvm selects tvm-ms64).
+bool wanted(const std::vector<std::string>& impls, const std::string& name);
 
 // Checks C = A·B (row-major A [M, K], B [K, N], C [M, N], float32) against a
 // double-precision dot product on up to `max_checked` entries spread over the

@@ -83,13 +83,6 @@ std::vector<BenchRow> run_helper(const std::string& command, const std::string& 
   return rows;
 }
 
-bool wanted(const std::vector<std::string>& impls, const std::string& name) {
-  if (impls.empty()) return true;
-  for (const std::string& i : impls)
-    if (name == i || name.rfind(i + "-", 0) == 0) return true;
-  return false;
-}
-
 std::string join_names(const std::vector<GemmCase>& cases) {
   std::string s;
   for (const GemmCase& c : cases) s += (s.empty() ? "" : ",") + c.name;

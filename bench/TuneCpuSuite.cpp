@@ -17,6 +17,7 @@
 
 #include "GemmCases.h"
 #include "GemmSuite.h"
+#include "anvil/autotune/Measure.h"
 #include "anvil/autotune/Tuner.h"
 #include "anvil/runtime.h"
 #include "anvil/schedule/Lower.h"
@@ -54,18 +55,12 @@ std::vector<int64_t> static_shape(const Tensor& t) {
   return shape;
 }
 
+// The tuner's measurement inputs, so the re-timed kernel sees the same data.
 std::vector<HostBuffer> random_inputs(const WorkloadInstance& inst) {
   std::vector<HostBuffer> out;
-  uint64_t seed = 1;
-  for (const Tensor& t : inst.inputs) out.push_back(HostBuffer::random(t.dtype(), static_shape(t), seed++));
+  int index = 0;
+  for (const Tensor& t : inst.inputs) out.push_back(measurement_input(t.dtype(), static_shape(t), index++));
   return out;
-}
-
-bool wanted(const std::vector<std::string>& impls, const std::string& name) {
-  if (impls.empty()) return true;
-  for (const std::string& i : impls)
-    if (name == i || name.rfind(i + "-", 0) == 0) return true;
-  return false;
 }
 
 BenchRow base_row(const TuneCpuCase& c, const std::string& impl, int threads, const std::string& status,

@@ -85,6 +85,7 @@ class SqlStatement {
   }
   int64_t i64(int col) const { return sqlite3_column_int64(stmt_, col); }
   double f64(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string text(int col) const {
     const unsigned char* t = sqlite3_column_text(stmt_, col);
     return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, col)) : "";
@@ -137,10 +138,37 @@ CREATE INDEX IF NOT EXISTS records_best ON records(workload_id, target_id, ok, m
 INSERT OR IGNORE INTO meta(key, value) VALUES ('application', 'anvil-tuning-database');
 )sql";
 
+// Later timings of a record's trace (Database::commit_remeasures). Additive to
+// schema version 1: created in older files when they are opened.
+const char* kRemeasureSchema = R"sql(
+CREATE TABLE IF NOT EXISTS remeasures(
+  id INTEGER PRIMARY KEY,
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  costs TEXT NOT NULL,
+  median_us REAL NOT NULL,
+  ok INTEGER NOT NULL,
+  error_kind TEXT NOT NULL,
+  error_text TEXT NOT NULL,
+  timestamp INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS remeasures_record ON remeasures(record_id, id);
+)sql";
+
+// A valid record's cost: its latest re-measurement's median when it has one.
+// Joined as `v`; records whose latest re-measurement failed are not valid.
+const char* kLatestRemeasureJoin =
+    " LEFT JOIN remeasures v ON v.id = (SELECT max(id) FROM remeasures WHERE record_id = r.id)";
+const char* kValidRecord = "r.ok = 1 AND (v.id IS NULL OR v.ok = 1)";
+const char* kRecordCost = "COALESCE(v.median_us, r.median_us)";
+
 // The columns of `records` as read back, in the order record_from_row expects.
 const char* kRecordColumns =
     "r.id, w.key, t.key, r.trace, r.costs, r.median_us, r.ok, r.error_kind, r.error_text, r.build_s, "
     "r.run_s, r.anvil_version, r.format_version, r.timestamp";
+// kRecordColumns plus the latest re-measurement (needs kLatestRemeasureJoin).
+const char* kRecordColumnsRemeasured =
+    "r.id, w.key, t.key, r.trace, r.costs, r.median_us, r.ok, r.error_kind, r.error_text, r.build_s, "
+    "r.run_s, r.anvil_version, r.format_version, r.timestamp, v.median_us, "
+    "(SELECT count(*) FROM remeasures WHERE record_id = r.id)";
 
 TuningRecord record_from_row(const SqlStatement& s) {
   TuningRecord r;
@@ -158,6 +186,14 @@ TuningRecord record_from_row(const SqlStatement& s) {
   r.anvil_version = s.text(11);
   r.format_version = static_cast<int>(s.i64(12));
   r.timestamp = s.i64(13);
+  return r;
+}
+
+// A row of kRecordColumnsRemeasured.
+TuningRecord remeasured_record_from_row(const SqlStatement& s) {
+  TuningRecord r = record_from_row(s);
+  if (!s.is_null(14)) r.remeasured_us = s.f64(14);
+  r.remeasures = static_cast<int>(s.i64(15));
   return r;
 }
 
@@ -347,6 +383,17 @@ struct Database::Impl {
         .bind(12, int64_t(r.format_version))
         .bind(13, r.timestamp);
   }
+  // Binds a re-measure to ?1..?7 in the remeasures column order; a timestamp
+  // of 0 becomes `now`.
+  static void bind_remeasure(SqlStatement& s, const Remeasure& m, int64_t now) {
+    s.bind(1, m.record_id)
+        .bind(2, nlohmann::json(m.costs_us).dump())
+        .bind(3, m.median_us)
+        .bind(4, int64_t(m.ok ? 1 : 0))
+        .bind(5, m.error_kind)
+        .bind(6, m.error_text)
+        .bind(7, m.timestamp == 0 ? now : m.timestamp);
+  }
 };
 
 Database::Database(Impl* impl) : impl_(impl) {}
@@ -406,6 +453,7 @@ Database Database::open(const std::string& path) {
                                           << kSchemaVersion << " (application id " << app_id
                                           << ", version " << version << ")");
     }
+    impl->exec(kRemeasureSchema);
   });
   return Database(impl.release());
 }
@@ -453,14 +501,67 @@ std::vector<TuningRecord> Database::records(const Workload& w, const TargetRecor
 }
 
 std::optional<TuningRecord> Database::best(const Workload& w, const TargetRecord& t) const {
+  std::vector<TuningRecord> one = top(w, t, 1);
+  if (one.empty()) return std::nullopt;
+  return std::move(one.front());
+}
+
+std::vector<TuningRecord> Database::top(const Workload& w, const TargetRecord& t, int k) const {
+  ANVIL_USER_CHECK(k >= 0, "top: k must be >= 0, got " << k);
   SqlStatement s(impl_->db, impl_->path,
-         (std::string("SELECT ") + kRecordColumns +
-          " FROM records r JOIN workloads w ON r.workload_id = w.id JOIN targets t ON r.target_id = t.id"
-          " WHERE w.key = ?1 AND t.key = ?2 AND r.ok = 1 ORDER BY r.median_us, r.id LIMIT 1")
+         (std::string("SELECT ") + kRecordColumnsRemeasured +
+          " FROM records r JOIN workloads w ON r.workload_id = w.id JOIN targets t ON r.target_id = t.id" +
+          kLatestRemeasureJoin + " WHERE w.key = ?1 AND t.key = ?2 AND " + kValidRecord + " ORDER BY " +
+          kRecordCost + ", r.id LIMIT ?3")
              .c_str());
-  s.bind(1, w.key()).bind(2, t.key());
-  if (!s.step()) return std::nullopt;
-  return record_from_row(s);
+  s.bind(1, w.key()).bind(2, t.key()).bind(3, int64_t(k));
+  std::vector<TuningRecord> out;
+  while (s.step()) out.push_back(remeasured_record_from_row(s));
+  return out;
+}
+
+void Database::commit_remeasures(const std::vector<Remeasure>& remeasures) {
+  for (size_t i = 0; i < remeasures.size(); ++i)
+    ANVIL_USER_CHECK(!remeasures[i].ok || remeasures[i].median_us > 0,
+                     "commit_remeasures: re-measure " << i << " is ok but has median " << remeasures[i].median_us
+                                                      << " us");
+  const int64_t now = now_unix();
+  impl_->transaction([&] {
+    SqlStatement known(impl_->db, impl_->path, "SELECT 1 FROM records WHERE id = ?1");
+    SqlStatement ins(impl_->db, impl_->path,
+                     "INSERT INTO remeasures(record_id, costs, median_us, ok, error_kind, error_text, timestamp) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (const Remeasure& m : remeasures) {
+      known.reset();
+      known.bind(1, m.record_id);
+      ANVIL_USER_CHECK(known.step(), "commit_remeasures: no record " << m.record_id << " in " << impl_->path
+                                                                     << " (pruned meanwhile?)");
+      known.reset();
+      ins.reset();
+      Impl::bind_remeasure(ins, m, now);
+      ins.run();
+    }
+  });
+}
+
+std::vector<Remeasure> Database::remeasures(int64_t record_id) const {
+  SqlStatement s(impl_->db, impl_->path,
+                 "SELECT record_id, costs, median_us, ok, error_kind, error_text, timestamp FROM remeasures "
+                 "WHERE record_id = ?1 ORDER BY id");
+  s.bind(1, record_id);
+  std::vector<Remeasure> out;
+  while (s.step()) {
+    Remeasure m;
+    m.record_id = s.i64(0);
+    m.costs_us = nlohmann::json::parse(s.text(1)).get<std::vector<double>>();
+    m.median_us = s.f64(2);
+    m.ok = s.i64(3) != 0;
+    m.error_kind = s.text(4);
+    m.error_text = s.text(5);
+    m.timestamp = s.i64(6);
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 std::vector<std::string> Database::workloads(const TargetRecord& t) const {
@@ -482,9 +583,10 @@ std::vector<TargetRecord> Database::targets() const {
 
 std::vector<WorkloadSummary> Database::summary() const {
   SqlStatement s(impl_->db, impl_->path,
-         "SELECT w.key, t.key, count(*), sum(r.ok), min(CASE WHEN r.ok = 1 THEN r.median_us END) "
-         "FROM records r JOIN workloads w ON r.workload_id = w.id JOIN targets t ON r.target_id = t.id "
-         "GROUP BY w.key, t.key ORDER BY w.key, t.key");
+         (std::string("SELECT w.key, t.key, count(*), sum(r.ok), min(CASE WHEN ") + kValidRecord + " THEN " +
+          kRecordCost + " END) FROM records r JOIN workloads w ON r.workload_id = w.id JOIN targets t ON "
+          "r.target_id = t.id" + kLatestRemeasureJoin + " GROUP BY w.key, t.key ORDER BY w.key, t.key")
+             .c_str());
   std::vector<WorkloadSummary> out;
   while (s.step()) {
     WorkloadSummary ws;
@@ -527,6 +629,18 @@ void Database::export_jsonl(const std::string& path) const {
                           {"anvil_version", r.anvil_version},
                           {"format_version", r.format_version},
                           {"timestamp", r.timestamp}};
+      std::vector<Remeasure> later = remeasures(r.id);
+      if (!later.empty()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const Remeasure& m : later)
+          list.push_back({{"costs_us", m.costs_us},
+                          {"median_us", m.median_us},
+                          {"ok", m.ok},
+                          {"error_kind", m.error_kind},
+                          {"error_text", m.error_text},
+                          {"timestamp", m.timestamp}});
+        j["remeasures"] = std::move(list);
+      }
       out << j.dump() << '\n';
     }
     out.flush();
@@ -544,6 +658,7 @@ int64_t Database::import_jsonl(const std::string& path) {
     Workload workload;
     TargetRecord target;
     TuningRecord record;
+    std::vector<Remeasure> remeasures;
   };
   // Every line is checked before anything is written: a bad file imports nothing.
   std::vector<Item> items;
@@ -571,6 +686,18 @@ int64_t Database::import_jsonl(const std::string& path) {
       r.anvil_version = j.value("anvil_version", "");
       r.format_version = j.value("format_version", 0);
       r.timestamp = j.value("timestamp", int64_t(0));
+      if (j.contains("remeasures")) {
+        for (const nlohmann::json& jm : j.at("remeasures")) {
+          Remeasure m;
+          m.costs_us = jm.at("costs_us").get<std::vector<double>>();
+          m.median_us = jm.at("median_us").get<double>();
+          m.ok = jm.at("ok").get<bool>();
+          m.error_kind = jm.value("error_kind", "");
+          m.error_text = jm.value("error_text", "");
+          m.timestamp = jm.value("timestamp", int64_t(0));
+          it.remeasures.push_back(std::move(m));
+        }
+      }
       items.push_back(std::move(it));
     } catch (const std::exception& e) {  // nlohmann's parse/type errors and ours
       throw UserError("import: " + path + ":" + std::to_string(n) + ": " + e.what());
@@ -579,27 +706,47 @@ int64_t Database::import_jsonl(const std::string& path) {
   int64_t imported = 0;
   impl_->transaction([&] {
     SqlStatement dup(impl_->db, impl_->path,
-             "SELECT 1 FROM records WHERE workload_id = ?1 AND target_id = ?2 AND trace = ?3 AND costs = ?4 "
+             "SELECT id FROM records WHERE workload_id = ?1 AND target_id = ?2 AND trace = ?3 AND costs = ?4 "
              "AND median_us = ?5 AND ok = ?6 AND error_kind = ?7 AND error_text = ?8 AND build_s = ?9 "
              "AND run_s = ?10 AND anvil_version = ?11 AND format_version = ?12 AND timestamp = ?13 LIMIT 1");
     SqlStatement ins(impl_->db, impl_->path,
              "INSERT INTO records(workload_id, target_id, trace, costs, median_us, ok, error_kind, error_text, "
              "build_s, run_s, anvil_version, format_version, timestamp) "
              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+    // A record already present gets the re-measures it lacks.
+    SqlStatement dup_remeasure(impl_->db, impl_->path,
+                               "SELECT 1 FROM remeasures WHERE record_id = ?1 AND costs = ?2 AND median_us = ?3 "
+                               "AND ok = ?4 AND error_kind = ?5 AND error_text = ?6 AND timestamp = ?7 LIMIT 1");
+    SqlStatement ins_remeasure(impl_->db, impl_->path,
+                               "INSERT INTO remeasures(record_id, costs, median_us, ok, error_kind, error_text, "
+                               "timestamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const Item& it : items) {
       int64_t wid = impl_->workload_id(it.workload.key(), it.workload.hash());
       int64_t tid = impl_->target_id(it.target);
       dup.reset();
       dup.bind(1, wid).bind(2, tid);
       Impl::bind_record(dup, it.record);
-      bool exists = dup.step();
+      int64_t record_id = dup.step() ? dup.i64(0) : 0;
       dup.reset();
-      if (exists) continue;
-      ins.reset();
-      ins.bind(1, wid).bind(2, tid);
-      Impl::bind_record(ins, it.record);
-      ins.run();
-      ++imported;
+      if (record_id == 0) {
+        ins.reset();
+        ins.bind(1, wid).bind(2, tid);
+        Impl::bind_record(ins, it.record);
+        ins.run();
+        record_id = sqlite3_last_insert_rowid(impl_->db);
+        ++imported;
+      }
+      for (Remeasure m : it.remeasures) {
+        m.record_id = record_id;
+        dup_remeasure.reset();
+        Impl::bind_remeasure(dup_remeasure, m, 0);
+        bool known = dup_remeasure.step();
+        dup_remeasure.reset();
+        if (known) continue;
+        ins_remeasure.reset();
+        Impl::bind_remeasure(ins_remeasure, m, 0);
+        ins_remeasure.run();
+      }
     }
   });
   return imported;
@@ -609,13 +756,17 @@ int64_t Database::prune(int keep) {
   ANVIL_USER_CHECK(keep >= 0, "prune: keep must be >= 0, got " << keep);
   int64_t removed = 0;
   impl_->transaction([&] {
+    // Ranked by cost as best() ranks them (the latest re-measurement counts).
     SqlStatement s(impl_->db, impl_->path,
-           "DELETE FROM records WHERE id NOT IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
-           "(PARTITION BY workload_id, target_id ORDER BY median_us, id) AS rank FROM records WHERE ok = 1) "
-           "WHERE rank <= ?1)");
+           (std::string("DELETE FROM records WHERE id NOT IN (SELECT id FROM (SELECT r.id AS id, ROW_NUMBER() OVER "
+                        "(PARTITION BY r.workload_id, r.target_id ORDER BY ") +
+            kRecordCost + ", r.id) AS rank FROM records r" + kLatestRemeasureJoin + " WHERE " + kValidRecord +
+            ") WHERE rank <= ?1)")
+               .c_str());
     s.bind(1, int64_t(keep));
     s.run();
     removed = sqlite3_changes64(impl_->db);
+    impl_->exec("DELETE FROM remeasures WHERE record_id NOT IN (SELECT id FROM records)");
   });
   return removed;
 }

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "anvil/autotune/CostModel.h"
@@ -114,6 +115,52 @@ std::unique_ptr<CostModel> open_model(const TuneOptions& o, const std::string& p
     }
   }
   return model;
+}
+
+// Times the best records of `task` again, back to back, in passes of up to
+// `top` records not yet re-measured in this call, until the best record is one
+// this call timed. Candidates are timed fully (no give-up), so a slow re-timing
+// counts as it is.
+int remeasure_best(Task& task, Database& db, const TargetRecord& target, int top, MeasureOptions measure) {
+  measure.give_up_after_us = 0;
+  std::set<int64_t> timed;
+  for (int round = 0; round < kRemeasureRounds; ++round) {
+    std::vector<TuningRecord> best = db.top(task.w, target, top);
+    if (best.empty() || timed.count(best.front().id)) break;
+    std::vector<TuningRecord> todo;
+    for (TuningRecord& r : best)
+      if (!timed.count(r.id)) todo.push_back(std::move(r));
+    std::vector<MeasureInput> inputs;
+    for (const TuningRecord& r : todo) inputs.push_back({task.w, r.trace_json});
+    std::vector<MeasureResult> results = measure_batch(inputs, measure);
+    ANVIL_ASSERT(results.size() == todo.size(), "measure_batch returned " << results.size() << " results for "
+                                                                           << todo.size() << " inputs");
+    std::vector<Remeasure> later;
+    for (size_t i = 0; i < todo.size(); ++i) {
+      Remeasure m;
+      m.record_id = todo[i].id;
+      m.costs_us = results[i].costs_us;
+      m.median_us = results[i].median_us;
+      m.ok = results[i].ok;
+      m.error_kind = results[i].error_kind;
+      m.error_text = results[i].error_text;
+      later.push_back(std::move(m));
+      timed.insert(todo[i].id);
+    }
+    db.commit_remeasures(later);
+  }
+  return static_cast<int>(timed.size());
+}
+
+// The result's best from the database, which ranks re-measured records by
+// their latest timing.
+void take_best_from(const Database& db, const TargetRecord& target, Task& task) {
+  std::optional<TuningRecord> best = db.best(task.w, target);
+  task.result.found = best.has_value();
+  if (!best) return;
+  task.result.best_us = best->cost_us();
+  task.result.best_gflops = gflops_of(task.inst, best->cost_us());
+  task.result.best_trace_json = best->trace_json;
 }
 
 }  // namespace
@@ -278,6 +325,9 @@ std::vector<TuneResult> tune_all(const std::vector<Workload>& ws, const TuneOpti
   bool stopped = o.stop && o.stop->load() && done < o.trials;
   std::vector<TuneResult> out;
   for (Task& t : tasks) {
+    if (o.remeasure_top > 0 && t.result.trials > 0 && !(o.stop && o.stop->load()))
+      t.result.remeasured = remeasure_best(t, db, target, o.remeasure_top, measure);
+    take_best_from(db, target, t);
     t.result.stopped = stopped;
     out.push_back(std::move(t.result));
   }

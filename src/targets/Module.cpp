@@ -222,6 +222,9 @@ const Target& Module::target() const {
 void Module::save(const std::string& path) const {
   ANVIL_USER_CHECK(state_, "save() of an empty Module");
   ANVIL_USER_CHECK(!path.empty(), "Module::save: the output path is empty");
+  ANVIL_USER_CHECK(!state_->library_path.empty(),
+                   "cannot write module to '" << path << "': it was compiled in memory (JIT); build it with "
+                                                 "BuildOptions::jit = false to get a shared object");
   // Copy next to the destination, then rename: a reader (or a process that
   // has the old file mapped) never sees a half-written library.
   std::string tmp = path + ".tmp" + std::to_string(getpid());

@@ -29,7 +29,9 @@ int compile(const WorkloadOptions& o, const std::string& output) {
   auto sch = make_schedule(w, o);
   Target target = Target::parse(o.target);
   LoweredFunc func = lower(*sch, w.args(), o.op);
-  Module module = build_module({func}, target);
+  BuildOptions options;
+  options.jit = false;  // llvm: a linked shared object to write, not code in this process
+  Module module = build_module({func}, target, options);
   module.save(output);
   std::printf("wrote %s for %s: %s\n", output.c_str(), target.to_string().c_str(),
               signature(func).c_str());

@@ -84,12 +84,14 @@ int run_best(const DbOptions& o) {
   std::optional<TuningRecord> best;
   for (const TargetRecord& t : targets_of(db, o.target)) {
     std::optional<TuningRecord> r = db.best(w, t);
-    if (r && (!best || r->median_us < best->median_us)) best = r;
+    if (r && (!best || r->cost_us() < best->cost_us())) best = r;
   }
   ANVIL_USER_CHECK(best, "no valid record of " << w.key() << (o.target.empty() ? "" : " on " + o.target)
                                                << " in " << o.db);
-  std::fprintf(stderr, "best of %s on %s: %.3f us (record %lld)\n", w.key().c_str(), best->target_key.c_str(),
-               best->median_us, static_cast<long long>(best->id));
+  char tuned[64] = "";
+  if (best->remeasured_us) std::snprintf(tuned, sizeof tuned, ", re-measured; %.3f us when tuned", best->median_us);
+  std::fprintf(stderr, "best of %s on %s: %.3f us (record %lld%s)\n", w.key().c_str(), best->target_key.c_str(),
+               best->cost_us(), static_cast<long long>(best->id), tuned);
   std::printf("%s\n", best->trace_json.c_str());
   return 0;
 }
@@ -113,6 +115,9 @@ int run_show(const DbOptions& o) {
       std::printf("%8lld %12.3f %10s %-14s %8.2f %8.2f %s\n", static_cast<long long>(r.id), r.median_us, rate,
                   r.ok ? "ok" : r.error_kind.c_str(), r.build_seconds, r.run_seconds,
                   r.error_text.substr(0, r.error_text.find('\n')).c_str());
+      for (const Remeasure& m : db.remeasures(r.id))
+        std::printf("%8s %12.3f %10s %-14s %8s %8s %s\n", "", m.median_us, "", m.ok ? "re-measured" : m.error_kind.c_str(),
+                    "", "", m.error_text.substr(0, m.error_text.find('\n')).c_str());
       ++shown;
     }
   }

@@ -102,6 +102,7 @@ int run_tune(TuneCliOptions& o) {
                 r.trials, r.resumed, r.failures);
     if (r.found) {
       std::printf("  best %.2f GFLOP/s (%.2f us)", r.best_gflops, r.best_us);
+      if (r.remeasured > 0) std::printf(" after timing the best %d again", r.remeasured);
       if (r.default_gflops > 0) std::printf("; default schedule %.2f GFLOP/s", r.default_gflops);
       std::printf("\n");
     } else {
@@ -127,6 +128,9 @@ CommandRunner add_tune_command(CLI::App& app) {
   cmd->add_option("--target", o->tune.target, "target string")->capture_default_str();
   cmd->add_option("--trials", o->tune.trials, "measurements in all")->capture_default_str();
   cmd->add_option("--batch", o->tune.batch, "candidates per measured batch")->capture_default_str();
+  cmd->add_option("--remeasure-top", o->tune.remeasure_top,
+                  "after the trials, time the best N records again (0: never)")
+      ->capture_default_str();
   cmd->add_option("--db", o->tune.db_path, "tuning database")->capture_default_str();
   cmd->add_flag("--resume", o->tune.resume, "continue from the database's records");
   cmd->add_option("--search", o->tune.search, "evolutionary | annealing | random")->capture_default_str();

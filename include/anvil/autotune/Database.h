@@ -42,6 +42,26 @@ struct TuningRecord {
   std::string anvil_version;
   int format_version = 0;
   int64_t timestamp = 0;  // unix seconds
+  // Filled by best() and top(): the latest re-measurement's median, if the
+  // record was re-measured, and how many re-measures it has.
+  std::optional<double> remeasured_us;
+  int remeasures = 0;
+  // What the record costs now: its latest re-measurement, else its own median.
+  double cost_us() const { return remeasured_us.value_or(median_us); }
+};
+
+// A later timing of a record's trace on the same machine and target. The
+// fastest of a thousand noisy trials is biased low (it is fast and lucky), so
+// the tuner times its best few again, back to back, and the latest
+// re-measurement is what a record costs from then on.
+struct Remeasure {
+  int64_t record_id = 0;
+  std::vector<double> costs_us;
+  double median_us = 0;
+  bool ok = false;  // a failed re-measure (crash, timeout) makes the record invalid
+  std::string error_kind;
+  std::string error_text;
+  int64_t timestamp = 0;  // unix seconds; 0: now
 };
 
 // One line of `anvil db list`: the records of one workload on one target.
@@ -50,7 +70,7 @@ struct WorkloadSummary {
   std::string target_key;
   int64_t records = 0;
   int64_t ok_records = 0;
-  std::optional<double> best_us;  // the fastest valid median, if any record is valid
+  std::optional<double> best_us;  // the lowest valid cost_us(), if any record is valid
 };
 
 class Database {
@@ -77,8 +97,16 @@ class Database {
   void commit_batch(const Workload& w, const TargetRecord& t, const std::vector<TuningRecord>& records);
   // Every record of `w` on `t`, in commit order.
   std::vector<TuningRecord> records(const Workload& w, const TargetRecord& t) const;
-  // The fastest valid record, if any.
+  // The fastest valid record, if any: the lowest cost_us() among records that
+  // succeeded and whose latest re-measure (if any) succeeded.
   std::optional<TuningRecord> best(const Workload& w, const TargetRecord& t) const;
+  // The k fastest valid records in that order (ties: the older first).
+  std::vector<TuningRecord> top(const Workload& w, const TargetRecord& t, int k) const;
+  // Appends re-measures of existing records in one transaction; a record id
+  // that is not in the database is a UserError and nothing is written.
+  void commit_remeasures(const std::vector<Remeasure>& remeasures);
+  // The re-measures of one record, oldest first.
+  std::vector<Remeasure> remeasures(int64_t record_id) const;
   // Every workload key with at least one record for `t`.
   std::vector<std::string> workloads(const TargetRecord& t) const;
   int64_t count() const;  // records of every workload and target
@@ -90,14 +118,18 @@ class Database {
   // JSON lines, one record per line with its workload and target:
   // {"workload":key,"target":{"target":..,"fingerprint":..},"trace":"<trace JSON text>",
   //  "costs_us":[..],"median_us":..,"ok":..,"error_kind":..,"error_text":..,
-  //  "build_s":..,"run_s":..,"anvil_version":..,"format_version":..,"timestamp":..}
+  //  "build_s":..,"run_s":..,"anvil_version":..,"format_version":..,"timestamp":..,
+  //  "remeasures":[{"costs_us":[..],"median_us":..,"ok":..,"error_kind":..,"error_text":..,
+  //                 "timestamp":..}, ..]}   (only for re-measured records)
   void export_jsonl(const std::string& path) const;
   // Imports an export in one transaction, skipping records already present
-  // with every field equal; returns the number imported. A malformed line is
+  // with every field equal (their missing re-measures are added); returns the
+  // number of records imported. A malformed line is
   // a UserError naming the file and line number, and nothing is imported.
   int64_t import_jsonl(const std::string& path);
-  // Keeps the `keep` fastest valid records per workload and target and deletes
-  // every other record (failed ones included); returns the number removed.
+  // Keeps the `keep` fastest valid records (by cost_us()) per workload and
+  // target and deletes every other record (failed ones included) with its
+  // re-measures; returns the number of records removed.
   int64_t prune(int keep);
 
   const std::string& path() const;

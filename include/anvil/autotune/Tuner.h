@@ -30,6 +30,12 @@ struct TuneOptions {
   std::string db_path = "tuning_logs/anvil.db";
   bool resume = false;  // continue from the database's records of the workload and target
   uint64_t seed = 0;
+  // After the trials, the best `remeasure_top` records of each workload are
+  // timed again back to back (Database::commit_remeasures), until the best is
+  // one timed in this pass (at most kRemeasureRounds passes): the fastest of
+  // many noisy trials is biased low. 0: never. Not counted as trials; skipped
+  // when the run measured nothing or was stopped.
+  int remeasure_top = 8;
   MeasureOptions measure;
   SearchOptions search_options;  // its seed is replaced by `seed`
   // When set (e.g. from a SIGINT handler), tuning stops after the batch being
@@ -54,14 +60,18 @@ struct TuneResult {
   int resumed = 0;  // records found in the database (with resume)
   int failures = 0;
   bool found = false;  // a valid record exists
-  double best_us = 0;
+  double best_us = 0;  // the best record's cost (Database::best: re-measured when it was)
   double best_gflops = 0;
   double default_gflops = 0;  // the default (untransformed) schedule, when measured
   std::string best_trace_json;
   // Best GFLOP/s so far after each record (resumed records first), 0 until one is valid.
   std::vector<double> curve;
   bool stopped = false;  // the stop flag ended tuning early
+  int remeasured = 0;    // records timed again after the trials
 };
+
+// Passes of re-measurement after tuning (TuneOptions::remeasure_top).
+inline constexpr int kRemeasureRounds = 3;
 
 // Tunes one workload.
 TuneResult tune(const Workload& w, const TuneOptions& options, const TuneProgressFn& progress = {});

@@ -440,5 +440,110 @@ TEST_F(DatabaseTest, PruneKeepsTheFastest) {
   EXPECT_THROW(db.prune(-1), UserError);
 }
 
+Remeasure remeasure(int64_t record_id, double median, bool ok = true) {
+  Remeasure m;
+  m.record_id = record_id;
+  m.ok = ok;
+  if (ok) {
+    m.costs_us = {median, median * 1.1};
+    m.median_us = median;
+  } else {
+    m.error_kind = "timeout";
+    m.error_text = "killed after 10 s";
+  }
+  m.timestamp = 1700000100;
+  return m;
+}
+
+int64_t id_of(const Database& db, const Workload& w, const std::string& trace) {
+  for (const TuningRecord& r : db.records(w, cpu()))
+    if (r.trace_json == trace) return r.id;
+  ADD_FAILURE() << "no record " << trace;
+  return 0;
+}
+
+// The fastest of many noisy trials is biased low: a re-measure replaces a
+// record's cost, and the latest one counts.
+TEST_F(DatabaseTest, RemeasuredRecordsRankByTheirLatestTiming) {
+  Database db = Database::open(path());
+  db.commit_batch(matmul(64), cpu(), {record("lucky", 5), record("steady", 6), record("slow", 8)});
+  const int64_t lucky = id_of(db, matmul(64), "lucky"), steady = id_of(db, matmul(64), "steady");
+  EXPECT_EQ(db.best(matmul(64), cpu())->trace_json, "lucky");
+
+  db.commit_remeasures({remeasure(lucky, 9)});
+  std::vector<TuningRecord> top = db.top(matmul(64), cpu(), 3);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[0].trace_json, "steady");
+  EXPECT_EQ(top[1].trace_json, "slow");
+  EXPECT_EQ(top[2].trace_json, "lucky");
+  EXPECT_DOUBLE_EQ(top[2].cost_us(), 9);
+  EXPECT_DOUBLE_EQ(top[2].median_us, 5) << "the trial's own timing is kept";
+  EXPECT_EQ(top[2].remeasures, 1);
+  EXPECT_FALSE(top[0].remeasured_us.has_value());
+  EXPECT_EQ(db.top(matmul(64), cpu(), 1).size(), 1u);
+  EXPECT_DOUBLE_EQ(db.summary().at(0).best_us.value(), 6);
+
+  db.commit_remeasures({remeasure(lucky, 4)});
+  EXPECT_EQ(db.best(matmul(64), cpu())->trace_json, "lucky") << "the latest re-measure counts";
+  EXPECT_DOUBLE_EQ(db.best(matmul(64), cpu())->cost_us(), 4);
+  ASSERT_EQ(db.remeasures(lucky).size(), 2u);
+  EXPECT_DOUBLE_EQ(db.remeasures(lucky)[0].median_us, 9);
+
+  // A record whose latest re-measure failed is no longer valid.
+  db.commit_remeasures({remeasure(lucky, 0, false)});
+  EXPECT_EQ(db.best(matmul(64), cpu())->trace_json, "steady");
+  EXPECT_EQ(db.top(matmul(64), cpu(), 10).size(), 2u);
+  EXPECT_EQ(db.summary().at(0).ok_records, 3) << "the trials themselves still count as valid records";
+
+  // A re-measure of an unknown record is refused and nothing of its batch is kept.
+  try {
+    db.commit_remeasures({remeasure(steady, 1), remeasure(424242, 1)});
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("no record 424242"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(db.remeasures(steady).empty());
+  EXPECT_THROW(db.commit_remeasures({remeasure(steady, -1)}), UserError) << "ok with a negative median";
+  EXPECT_THROW(db.top(matmul(64), cpu(), -1), UserError);
+}
+
+TEST_F(DatabaseTest, RemeasuresSurviveExportImportAndPrune) {
+  {
+    Database db = Database::open(path());
+    db.commit_batch(matmul(64), cpu(), {record("lucky", 5), record("steady", 6), record("slow", 8)});
+    db.commit_remeasures({remeasure(id_of(db, matmul(64), "lucky"), 9)});
+    db.export_jsonl(path("records.jsonl"));
+    EXPECT_EQ(db.prune(1), 2);  // by cost: steady stays, lucky (now 9) and slow go
+    std::vector<TuningRecord> rs = db.records(matmul(64), cpu());
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].trace_json, "steady");
+    EXPECT_EQ(query(path(), "SELECT count(*) FROM remeasures"), "0") << "re-measures of pruned records go too";
+  }
+  Database copy = Database::open(path("copy.db"));
+  EXPECT_EQ(copy.import_jsonl(path("records.jsonl")), 3);
+  EXPECT_EQ(copy.best(matmul(64), cpu())->trace_json, "steady");
+  const int64_t lucky = id_of(copy, matmul(64), "lucky");
+  ASSERT_EQ(copy.remeasures(lucky).size(), 1u);
+  EXPECT_EQ(copy.remeasures(lucky)[0].timestamp, 1700000100);
+  EXPECT_EQ(copy.import_jsonl(path("records.jsonl")), 0);
+  EXPECT_EQ(copy.remeasures(lucky).size(), 1u) << "re-importing adds no duplicate re-measure";
+  copy.export_jsonl(path("again.jsonl"));
+  EXPECT_EQ(read_bytes(path("again.jsonl")), read_bytes(path("records.jsonl")));
+}
+
+// Files written before re-measures existed get the table when opened.
+TEST_F(DatabaseTest, OlderFileWithoutRemeasuresGetsTheTable) {
+  {
+    Database db = Database::open(path());
+    db.commit_batch(matmul(64), cpu(), {record("a", 5)});
+  }
+  query(path(), "DROP TABLE remeasures");
+  Database db = Database::open(path());
+  std::optional<TuningRecord> best = db.best(matmul(64), cpu());
+  ASSERT_TRUE(best.has_value());
+  db.commit_remeasures({remeasure(best->id, 7)});
+  EXPECT_DOUBLE_EQ(db.best(matmul(64), cpu())->cost_us(), 7);
+}
+
 }  // namespace
 }  // namespace anvil

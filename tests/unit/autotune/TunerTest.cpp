@@ -39,6 +39,7 @@ class TunerTest : public ::testing::Test {
     o.measure.repeat = 3;
     o.measure.min_repeat_ms = 1;
     o.measure.worker_path = ANVIL_MEASURE_WORKER;
+    o.remeasure_top = 0;  // RemeasuresTheBestAfterTheTrials turns it on
     return o;
   }
 
@@ -104,6 +105,47 @@ TEST_F(TunerTest, StopFlagEndsAfterTheCurrentBatch) {
   EXPECT_TRUE(r.stopped);
   EXPECT_EQ(r.trials, 4);
   EXPECT_EQ(Database::open(o.db_path).records(matmul32(), target_record("c")).size(), 4u);
+}
+
+// A record timed in a lucky moment (here: impossibly fast) must not stay the
+// best: after the trials the best few are timed again and rank by that.
+TEST_F(TunerTest, RemeasuresTheBestAfterTheTrials) {
+  TargetRecord t = target_record("c");
+  WorkloadInstance inst = instantiate(matmul32());
+  const std::string default_trace = Schedule({inst.output}).trace().to_json();
+  {
+    Database db = Database::open(options(1).db_path);
+    TuningRecord lucky;
+    lucky.trace_json = default_trace;
+    lucky.costs_us = {0.001};
+    lucky.median_us = 0.001;
+    lucky.ok = true;
+    db.commit_batch(matmul32(), t, {lucky});
+  }
+  TuneOptions o = options(5);
+  o.resume = true;
+  o.remeasure_top = 2;
+  TuneResult r = tune(matmul32(), o);
+  EXPECT_EQ(r.resumed, 1);
+  EXPECT_EQ(r.trials, 4);
+  EXPECT_GE(r.remeasured, 1);
+  EXPECT_LE(r.remeasured, 2 * kRemeasureRounds);
+  Database db = Database::open(o.db_path);
+  EXPECT_EQ(db.records(matmul32(), t).size(), 5u) << "re-measures are no trials";
+  std::optional<TuningRecord> best = db.best(matmul32(), t);
+  ASSERT_TRUE(best.has_value());
+  EXPECT_GE(best->remeasures, 1) << "the best was timed again";
+  EXPECT_GT(best->cost_us(), 0.05) << "32^3 FLOPs cannot take a nanosecond";
+  EXPECT_DOUBLE_EQ(r.best_us, best->cost_us());
+  EXPECT_EQ(r.best_trace_json, best->trace_json);
+  int64_t lucky_id = db.records(matmul32(), t).front().id;
+  ASSERT_FALSE(db.remeasures(lucky_id).empty()) << "the lucky record was the best, so it was re-timed";
+  EXPECT_GT(db.remeasures(lucky_id).back().median_us, 0.05);
+
+  // A run that measures nothing re-times nothing.
+  TuneResult again = tune(matmul32(), o);
+  EXPECT_EQ(again.trials, 0);
+  EXPECT_EQ(again.remeasured, 0);
 }
 
 TEST_F(TunerTest, WorkloadFileAndBadOptions) {

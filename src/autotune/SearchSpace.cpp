@@ -104,17 +104,29 @@ Stage* pad_producer(Schedule& sch, const Stage& anchor) {
 }
 
 // A padded copy computed at the root: rows in parallel, each row vectorized
-// (its tail predicated).
-void schedule_pad_at_root(Stage& pad, int64_t lanes) {
+// (its tail predicated). A row is the last axis, or, for a channel-blocked
+// input ([.., W, cb]), the last two fused: a parallel task per pixel would
+// cost a call and the index arithmetic for 16 floats, and a block of 3 (the
+// stem's) would not vectorize at all.
+void schedule_pad_at_root(Stage& pad, int64_t lanes, bool channel_blocked) {
   const int nd = static_cast<int>(pad.op()->axes.size());
-  Loop rows = pad.axis(0);
-  for (int d = 1; d + 1 < nd; d++) rows = pad.fuse(rows, pad.axis(d));
-  pad.parallel(rows);
+  const bool channel_block = channel_blocked && nd >= 3;
+  const int row_axes = channel_block ? 2 : 1;
   Loop row = pad.axis(nd - 1);
-  if (nd >= 2 && lanes > 1 && row->extent > lanes) {
-    auto [o, l] = pad.split(row, lanes);
-    (void)o;
-    pad.vectorize(l);
+  if (channel_block) row = pad.fuse(pad.axis(nd - 2), row);
+  if (nd > row_axes) {
+    Loop rows = pad.axis(0);
+    for (int d = 1; d < nd - row_axes; d++) rows = pad.fuse(rows, pad.axis(d));
+    pad.parallel(rows);
+  }
+  if (nd >= 2 && lanes > 1 && row->extent >= lanes) {
+    if (row->extent == lanes) {
+      pad.vectorize(row);
+    } else {
+      auto [o, l] = pad.split(row, lanes);
+      (void)o;
+      pad.vectorize(l);
+    }
   }
 }
 
@@ -278,7 +290,8 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
     }
   }
   if (pad) {
-    if (pad_at_root) schedule_pad_at_root(*pad, lanes);
+    if (pad_at_root)
+      schedule_pad_at_root(*pad, lanes, anchor.tag == tag::kConv2dNCHWc || anchor.tag == tag::kDepthwiseConv2dNCHWc);
     else pad->compute_inline();
   }
 }
@@ -407,17 +420,32 @@ void factorizations(int64_t extent, int n, std::vector<int64_t>& cur, std::vecto
   }
 }
 
+bool same_step(const Step& x, const Step& y) {
+  if (x.primitive != y.primitive || x.stage != y.stage || x.loops != y.loops || x.strings != y.strings ||
+      x.outputs != y.outputs || x.ints.size() != y.ints.size())
+    return false;
+  for (size_t k = 0; k < x.ints.size(); k++)
+    if (x.ints[k].value != y.ints[k].value) return false;
+  return true;
+}
+
 bool same_steps(const Trace& a, const Trace& b) {
   if (a.steps().size() != b.steps().size()) return false;
-  for (size_t i = 0; i < a.steps().size(); i++) {
-    const Step& x = a.steps()[i];
-    const Step& y = b.steps()[i];
-    if (x.primitive != y.primitive || x.stage != y.stage || x.loops != y.loops ||
-        x.strings != y.strings || x.outputs != y.outputs || x.ints.size() != y.ints.size())
-      return false;
-    for (size_t k = 0; k < x.ints.size(); k++)
-      if (x.ints[k].value != y.ints[k].value) return false;
-  }
+  for (size_t i = 0; i < a.steps().size(); i++)
+    if (!same_step(a.steps()[i], b.steps()[i])) return false;
+  return true;
+}
+
+// The steps up to the last sampling step are the same: `a` was written by
+// the sketch that wrote `b`, perhaps by an older version of its rules (what
+// follows the samples, e.g. how a pad stage is scheduled, may have changed).
+bool same_sampling_prefix(const Trace& a, const Trace& b) {
+  int last = -1;
+  for (int i = 0; i < static_cast<int>(a.steps().size()); i++)
+    if (a.steps()[i].primitive.rfind("sample_", 0) == 0) last = i;
+  if (last < 0 || static_cast<int>(b.steps().size()) <= last) return false;
+  for (int i = 0; i <= last; i++)
+    if (!same_step(a.steps()[i], b.steps()[i])) return false;
   return true;
 }
 
@@ -480,18 +508,23 @@ std::unique_ptr<Schedule> mutate_schedule(const WorkloadInstance& w, const Trace
   for (const Decision& d : trace.decisions()) decisions[d.step] = d.values;
   try {
     // Find the sketch that wrote the trace (the vector width is not in the
-    // trace: try the common ones) and re-run it with the new decision.
-    for (int64_t lanes : {16, 8, 4, 2}) {
-      for (const Sketch& sketch : cpu_sketches(w, lanes, all_tensor_intrinsics())) {
-        std::unique_ptr<Schedule> again;
-        try {
-          again = apply_with_decisions(w, sketch, decisions);
-        } catch (const ScheduleError&) {
-          continue;
+    // trace: try the common ones) and re-run it with the new decision. A trace
+    // of an older version of a sketch (same samples, other steps after them)
+    // is re-run by the current one: mutation carries improved rules into the
+    // history a search resumes from.
+    for (bool exact : {true, false}) {
+      for (int64_t lanes : {16, 8, 4, 2}) {
+        for (const Sketch& sketch : cpu_sketches(w, lanes, all_tensor_intrinsics())) {
+          std::unique_ptr<Schedule> again;
+          try {
+            again = apply_with_decisions(w, sketch, decisions);
+          } catch (const ScheduleError&) {
+            continue;
+          }
+          if (exact ? !same_steps(again->trace(), trace) : !same_sampling_prefix(again->trace(), trace)) continue;
+          decisions[pick.step] = values;
+          return apply_with_decisions(w, sketch, decisions);
         }
-        if (!same_steps(again->trace(), trace)) continue;
-        decisions[pick.step] = values;
-        return apply_with_decisions(w, sketch, decisions);
       }
     }
     // Not one of ours: replay its recorded primitives with the new decision.

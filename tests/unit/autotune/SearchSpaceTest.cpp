@@ -194,3 +194,81 @@ TEST(SearchSpace, MutationChangesOneDecisionAndReplays) {
   auto plain = sample_schedule(w, sketches[0], 0);
   EXPECT_EQ(mutate_schedule(w, plain->trace(), rng), nullptr);
 }
+
+namespace {
+
+// A sampled point of the multi-level-tiling sketch of `wl` whose pad stage is
+// computed at the root (the pad choice is sampled: try seeds).
+std::unique_ptr<Schedule> point_with_pad_at_root(const WorkloadInstance& w, const Sketch& sketch) {
+  for (uint64_t seed = 0; seed < 64; seed++) {
+    auto sch = sample_schedule(w, sketch, seed);
+    for (const Step& s : sch->trace().steps())
+      if (s.stage == "conv.pad" && s.primitive == "parallel") return sch;
+  }
+  return nullptr;
+}
+
+bool has_step(const Trace& t, const std::string& stage, const std::string& primitive) {
+  for (const Step& s : t.steps())
+    if (s.stage == stage && s.primitive == primitive) return true;
+  return false;
+}
+
+}  // namespace
+
+// A channel-blocked input is padded by rows of W x cb elements, vectorized:
+// per pixel, a parallel task would cost more than its 16 floats, and the
+// stem's block of 3 would not vectorize.
+TEST(SearchSpace, ChannelBlockedPadIsCopiedByVectorizedRows) {
+  for (const Workload& wl : {Workload{"conv2d_nchwc", {1, 3, 13, 13, 32, 7, 7, 2, 3, 3, 16}},
+                             Workload{"conv2d_nchwc", {1, 32, 7, 9, 48, 3, 3, 1, 1, 16, 16}}}) {
+    WorkloadInstance w = instantiate(wl);
+    std::vector<Sketch> sketches = generate_sketches(w, "llvm -mcpu=skylake-avx512");
+    ASSERT_EQ(sketches[1].name, "multi-level-tiling(SSRSRS)+cache_write");
+    auto sch = point_with_pad_at_root(w, sketches[1]);
+    ASSERT_TRUE(sch) << wl.key();
+    std::string ir = to_string(lower(*sch, w.args(), "conv"));
+    const int64_t cb = wl.shape[9], padded_w = wl.shape[3] + 2 * wl.shape[8];
+    const int64_t rows = wl.shape[1] / cb * (wl.shape[2] + 2 * wl.shape[8]);
+    EXPECT_NE(ir.find("conv.pad.k.f, 0, " + std::to_string(rows) + ") parallel"), std::string::npos) << ir;
+    // W x cb elements a row: whole vectors and a predicated tail.
+    EXPECT_NE(ir.find("conv.pad.l.conv.pad.m.f.o, 0, " + std::to_string(padded_w * cb / 16) + ")"),
+              std::string::npos)
+        << ir;
+    EXPECT_NE(ir.find("conv.pad[ramp("), std::string::npos) << ir;
+  }
+}
+
+// A trace written by an older version of a sketch (the same samples, a pad
+// scheduled per pixel) is mutated by re-running the current sketch.
+TEST(SearchSpace, MutationRerunsAnOlderVersionOfItsSketch) {
+  WorkloadInstance w = instantiate({"conv2d_nchwc", {1, 32, 7, 9, 48, 3, 3, 1, 1, 16, 16}});
+  std::vector<Sketch> sketches = generate_sketches(w, "llvm -mcpu=skylake-avx512");
+  auto sch = point_with_pad_at_root(w, sketches[1]);
+  ASSERT_TRUE(sch);
+  Trace old;
+  for (const Step& s : sch->trace().steps())
+    if (s.stage != "conv.pad") old.append(s);
+  for (const Decision& d : sch->trace().decisions()) old.add_decision(d);
+  // The old rule: every axis but the channel block fused and parallel.
+  std::string fused = "conv.pad.i";
+  for (const char* axis : {"conv.pad.j", "conv.pad.k", "conv.pad.l"}) {
+    old.append(Step{"fuse", "conv.pad", {fused, axis}, {}, {}, {fused + "." + axis + ".f"}});
+    fused += std::string(".") + axis + ".f";
+  }
+  old.append(Step{"parallel", "conv.pad", {fused}, {}, {}, {}});
+  ASSERT_NO_THROW(old.replay({w.output}));
+  ASSERT_FALSE(has_step(old, "conv.pad", "vectorize"));
+
+  std::mt19937_64 rng(3);
+  int upgraded = 0;
+  for (int i = 0; i < 20; i++) {
+    auto m = mutate_schedule(w, old, rng);
+    ASSERT_TRUE(m);
+    for (const Step& s : m->trace().steps())
+      EXPECT_NE(s.outputs, std::vector<std::string>{fused}) << "the old per-pixel pad survived mutation";
+    if (has_step(m->trace(), "conv.pad", "vectorize")) upgraded++;
+    EXPECT_NO_THROW(lower(*m, w.args(), "m"));
+  }
+  EXPECT_GT(upgraded, 0);
+}

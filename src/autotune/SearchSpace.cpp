@@ -21,6 +21,7 @@
 #include "anvil/targets/Intrinsics.h"
 #include "anvil/targets/Target.h"
 
+#include "RowStreamRule.h"
 #include "SketchUtil.h"
 #include "TensorizeRule.h"
 
@@ -401,6 +402,7 @@ std::vector<Sketch> cpu_sketches(const WorkloadInstance& w, int64_t lanes,
     sketches.push_back({"parallel-outer", parallel_outer});
   }
   for (Sketch& s : tensorize_sketches(w, intrinsics, lanes)) sketches.push_back(std::move(s));
+  for (Sketch& s : row_stream_sketches(w, lanes)) sketches.push_back(std::move(s));
   return sketches;
 }
 

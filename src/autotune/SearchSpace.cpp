@@ -263,9 +263,10 @@ void multi_level_tiling(Schedule& sch, const WorkloadInstance& w, int64_t lanes,
   if (unroll >= 1) {
     // Unroll the spatial loops around the vector (innermost first) while the
     // product stays small; then, for choice 2, the inner reduction loops.
+    // With the lanes split off, ext.back() counts vectors.
     int64_t budget = kMaxUnrollProduct;
     std::vector<std::pair<Loop, int64_t>> candidates;
-    if (lane_split) candidates.push_back({lsp.back(), ext.back() / lanes});
+    if (lane_split) candidates.push_back({lsp.back(), ext.back()});
     for (size_t i = ns - 1; i-- > 0;) candidates.push_back({lsp[i], ext[i]});
     if (unroll == 2)
       for (size_t r = nr; r-- > 0;) candidates.push_back({ri[r], rtiles[r][1].value});

@@ -1,8 +1,9 @@
-// The onednn rows of tune-cpu: dense through the matmul primitive, conv2d and
-// depthwise (groups = C) through the convolution primitive, every tensor in the
-// layout oneDNN prefers (format `any`); inputs and weights are reordered once
-// outside the timing, the output back to the case's layout (NCHW, or the
-// blocked one of conv2d_nchwc) only for the check.
+// The onednn rows of tune-cpu: dense (and dense_packed, from its unpacked
+// weight: oneDNN packs it ahead of time itself) through the matmul primitive,
+// conv2d and depthwise (groups = C) through the convolution primitive, every
+// tensor in the layout oneDNN prefers (format `any`); inputs and weights are
+// reordered once outside the timing, the output back to the case's layout
+// (NCHW, or the blocked one of conv2d_nchwc) only for the check.
 #include <dnnl.hpp>
 
 #include <optional>
@@ -23,14 +24,17 @@ class OneDnnTuneCpu : public TuneCpuPeer {
  public:
   std::string name() const override { return "onednn"; }
   bool supports(const std::string& op) const override {
-    return op == "dense" || op == "conv2d_nchw" || op == "conv2d_nchwc" || op == "depthwise_conv2d_nchw" ||
-           op == "depthwise_conv2d_nchwc";
+    return op == "dense" || op == "dense_packed" || op == "conv2d_nchw" || op == "conv2d_nchwc" ||
+           op == "depthwise_conv2d_nchw" || op == "depthwise_conv2d_nchwc";
   }
   void set_threads(int threads) override { set_omp_threads(threads); }
 
   TuneCpuKernel prepare(TuneCpuData& d) override {
     const std::vector<int64_t>& s = d.c.workload.shape;
-    if (d.c.workload.op == "dense") return prepare_dense(d, s[0], s[1], s[2]);
+    // dense_packed (M,N,K,NB) runs as dense on its unpacked weight; the check
+    // compares with dense_packed's reference, the same product.
+    if (d.c.workload.op == "dense" || d.c.workload.op == "dense_packed")
+      return prepare_dense(d, s[0], s[1], s[2]);
     if (d.c.workload.op == "conv2d_nchw")
       return prepare_conv(d, {s[0], s[1], s[2], s[3]}, {s[4], s[1], s[5], s[6]}, s[7], s[8], 1, {});
     if (d.c.workload.op == "conv2d_nchwc") return prepare_blocked_conv(d, s);
@@ -54,7 +58,7 @@ class OneDnnTuneCpu : public TuneCpuPeer {
     memory::desc y_md({M, N}, dt::f32, tag::ab);
     matmul::primitive_desc pd(matmul::desc(x_md, w_any, y_md), engine_);
     prim_ = matmul(pd);
-    memory w_user(w_plain, engine_, d.inputs[1].raw());
+    memory w_user(w_plain, engine_, d.dense_weight().raw());
     args_ = {{DNNL_ARG_SRC, memory(x_md, engine_, d.inputs[0].raw())},
              {DNNL_ARG_WEIGHTS, reordered(w_user, pd.weights_desc())},
              {DNNL_ARG_DST, memory(y_md, engine_, d.output.raw())}};

@@ -19,6 +19,7 @@
 #include "GemmSuite.h"
 #include "anvil/autotune/Measure.h"
 #include "anvil/autotune/Tuner.h"
+#include "anvil/ops/Layout.h"
 #include "anvil/runtime.h"
 #include "anvil/schedule/Lower.h"
 #include "anvil/schedule/Trace.h"
@@ -62,6 +63,9 @@ std::vector<HostBuffer> random_inputs(const WorkloadInstance& inst) {
   for (const Tensor& t : inst.inputs) out.push_back(measurement_input(t.dtype(), static_shape(t), index++));
   return out;
 }
+
+// dense and dense_packed: the ops the GEMM peers (OpenBLAS, oneDNN's matmul) run.
+bool is_dense_op(const std::string& op) { return op == "dense" || op == "dense_packed"; }
 
 BenchRow base_row(const TuneCpuCase& c, const std::string& impl, int threads, const std::string& status,
                   const std::string& note) {
@@ -201,6 +205,10 @@ const std::vector<TuneCpuCase>& tune_cpu_cases() {
     std::vector<TuneCpuCase> out;
     for (const GemmCase& g : gemm_fp32_cases())
       out.push_back({"dense-" + g.name, Workload{"dense", {g.M, g.N, g.K}, "float32"}});
+    // The same products with W packed ahead of time in panels of 16 output
+    // channels (one AVX-512 vector), as oneDNN's rows always run.
+    for (const GemmCase& g : gemm_fp32_cases())
+      out.push_back({"dense-packed-" + g.name, Workload{"dense_packed", {g.M, g.N, g.K, 16}, "float32"}});
     // ResNet-50 (N = 1): conv2 3x3, conv2 1x1 expansion, conv3/4/5 3x3, the stem.
     out.push_back(conv_case("resnet-56x56-64", 64, 56, 64, 3, 1, 1));
     out.push_back(conv_case("resnet-56x56-64-256-1x1", 64, 56, 256, 1, 1, 0));
@@ -241,7 +249,9 @@ TuneCpuData::TuneCpuData(const TuneCpuCase& c_)
       inst(instantiate(c_.workload)),
       inputs(random_inputs(inst)),
       output(DataType::Float(32), static_shape(inst.output)),
-      expected(inst.reference(inputs)) {}
+      expected(inst.reference(inputs)) {
+  if (c.workload.op == "dense_packed") unpacked_weight = ops::unpack_dense_weight(inputs.at(1));
+}
 
 int trials_to_reach(const std::vector<double>& curve, double fraction) {
   if (curve.empty() || curve.back() <= 0) return 0;
@@ -261,17 +271,21 @@ std::string tvm_case_args(const std::vector<TuneCpuCase>& cases) {
 
 #ifdef ANVIL_BENCH_HAVE_OPENBLAS
 namespace {
-// dense: Y[M, N] = X[M, K] · W[N, K]^T as one cblas_sgemm.
+// dense: Y[M, N] = X[M, K] · W[N, K]^T as one cblas_sgemm. dense_packed runs
+// the same call on the unpacked weight: CBLAS has no sgemm on a pre-packed
+// operand (OpenBLAS packs panels inside every call), so its rows are the
+// unpacked baseline.
 class OpenBlasDense : public TuneCpuPeer {
  public:
   std::string name() const override { return "openblas"; }
-  bool supports(const std::string& op) const override { return op == "dense"; }
+  bool supports(const std::string& op) const override { return is_dense_op(op); }
   void set_threads(int threads) override { openblas_set_num_threads(threads); }
   TuneCpuKernel prepare(TuneCpuData& d) override {
     const int M = int(d.c.workload.shape[0]), N = int(d.c.workload.shape[1]), K = int(d.c.workload.shape[2]);
-    return [&d, M, N, K](int64_t) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, d.inputs[0].data<float>(), K,
-                  d.inputs[1].data<float>(), K, 0.0f, d.output.data<float>(), N);
+    const float* w = d.dense_weight().data<float>();
+    return [&d, w, M, N, K](int64_t) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, d.inputs[0].data<float>(), K, w, K,
+                  0.0f, d.output.data<float>(), N);
     };
   }
 };
@@ -329,7 +343,8 @@ TuneCpuReport run_tune_cpu_suite(const TuneCpuOptions& o) {
       }
     }
     for (auto& [name, why] : absent)
-      if (name != "openblas" || c.workload.op == "dense") report.rows.push_back(base_row(c, name, o.threads, "skipped", why));
+      if (name != "openblas" || is_dense_op(c.workload.op))
+        report.rows.push_back(base_row(c, name, o.threads, "skipped", why));
   }
   if (wanted(o.impls, "tvm")) {
     if (o.tvm_python.empty()) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,15 @@ namespace anvil::bench {
 
 // One case: a name (what --cases takes) and the workload tuned and measured.
 struct TuneCpuCase {
-  std::string name;  // e.g. "dense-256", "resnet-28x28-128", "mbv2-56x56-144"
-  Workload workload;  // op "dense" | "conv2d_nchw" | "depthwise_conv2d_nchw"
+  std::string name;  // e.g. "dense-256", "dense-packed-256", "resnet-28x28-128", "mbv2-56x56-144"
+  // op "dense" | "dense_packed" | "conv2d_nchwc" | "depthwise_conv2d_nchwc" (or their NCHW forms)
+  Workload workload;
 };
 
 // Every case, in table order: dense at the gemm-fp32 shapes ("dense-" + the
-// GemmCases name), the ResNet-50 layers, the MobileNetV2 depthwise layers.
+// GemmCases name), dense_packed at the same shapes with panels of 16
+// ("dense-packed-" + the name), the ResNet-50 layers, the MobileNetV2
+// depthwise layers.
 const std::vector<TuneCpuCase>& tune_cpu_cases();
 // The cases named in `names` (comma-separated; empty: all). An unknown name
 // is a UserError listing the valid ones.
@@ -35,8 +39,14 @@ struct TuneCpuData {
   std::vector<HostBuffer> inputs;  // in the order of inst.inputs
   HostBuffer output;
   HostBuffer expected;
+  // dense_packed: its weight unpacked to dense's [N, K] (empty for other ops).
+  std::optional<HostBuffer> unpacked_weight;
   explicit TuneCpuData(const TuneCpuCase& c);
   double gflop() const { return inst.flops / 1e9; }
+  // W [N, K] of a dense or dense_packed case, as the peers take it: they
+  // pack weights ahead of time themselves (oneDNN) or not at all (OpenBLAS),
+  // so a dense_packed case hands them the same weight unpacked.
+  HostBuffer& dense_weight() { return unpacked_weight ? *unpacked_weight : inputs.at(1); }
 };
 
 // Runs the kernel once, writing data.output (i counts calls, unused here).

@@ -8,9 +8,10 @@ reason, also on stderr, and exit status 1.
 
 Cases come from the suite (bench/TuneCpuSuite.cpp), one --case each, as
 NAME=OP:SHAPE with Anvil's workload ops and shape orders (src/autotune/Workload.cpp):
-  dense:M,N,K   conv2d_nchw:N,C,H,W,O,KH,KW,stride,pad   depthwise_conv2d_nchw:N,C,H,W,KH,KW,stride,pad
+  dense:M,N,K   dense_packed:M,N,K,NB   conv2d_nchw:N,C,H,W,O,KH,KW,stride,pad   depthwise_conv2d_nchw:N,C,H,W,KH,KW,stride,pad
   conv2d_nchwc:N,C,H,W,O,KH,KW,stride,pad,CB,OB   depthwise_conv2d_nchwc:N,C,H,W,KH,KW,stride,pad,CB
-(the last two in channel-blocked layouts, as Anvil times them)
+(the blocked ones in channel-blocked layouts, as Anvil times them; dense_packed's
+weight in panels [N/NB, K, NB], as ops/Layout.h pack_dense_weight makes it)
 
   tvm_tune.py --case dense-256=dense:256,256,256 --trials 64 --threads 1 [--samples 10] [--min-sample-ms 50]
 """
@@ -65,6 +66,18 @@ def workload(op, s):
         k = te.reduce_axis((0, K), name="k")
         Y = te.compute((M, N), lambda i, j: te.sum(X[i, k] * W[j, k], axis=k), name="Y")
         return [X, W, Y], [(M, K), (N, K)], lambda x, w: x @ w.T, 2.0 * M * N * K, K
+    if op == "dense_packed":
+        # The compute of Anvil's dense_packed (src/ops/Dense.cpp), as TOPI's dense_pack
+        # reads its packed weight.
+        M, N, K, nb = s
+        X = te.placeholder((M, K), name="data", dtype="float32")
+        P = te.placeholder((N // nb, K, nb), name="packed", dtype="float32")
+        k = te.reduce_axis((0, K), name="k")
+        Y = te.compute((M, N), lambda i, j: te.sum(X[i, k] * P[j // nb, k, j % nb], axis=k), name="out")
+
+        def unpack(p):
+            return p.transpose(0, 2, 1).reshape(N, K)
+        return [X, P, Y], [(M, K), (N // nb, K, nb)], lambda x, p: x @ unpack(p).T, 2.0 * M * N * K, K
     if op in ("conv2d_nchw", "conv2d_nchwc"):
         N, C, H, W_, O, KH, KW, st, pad = s[:9]
         OH, OW = (H + 2 * pad - KH) // st + 1, (W_ + 2 * pad - KW) // st + 1
@@ -120,7 +133,7 @@ def workload(op, s):
             w_c1hw = w.transpose(0, 3, 1, 2).reshape(C, 1, KH, KW)
             return block(depthwise_ref(unblock(x), w_c1hw, st, pad), cb)
         return [D, F, Y], [(N, C // cb, H, W_, cb), (C // cb, KH, KW, cb)], ref, flops, work
-    raise ValueError(f"unknown op {op!r} (dense, conv2d_nchw, conv2d_nchwc, depthwise_conv2d_nchw, "
+    raise ValueError(f"unknown op {op!r} (dense, dense_packed, conv2d_nchw, conv2d_nchwc, depthwise_conv2d_nchw, "
                      "depthwise_conv2d_nchwc)")
 
 

@@ -39,7 +39,7 @@ constexpr int64_t kMaxInnerOther = 8;
 
 bool is_anchor_tag(const std::string& t) {
   return t == tag::kMatmul || t == tag::kDense || t == tag::kBatchMatmul || t == tag::kConv2dNCHW ||
-         t == tag::kConv2dNCHWc || t == tag::kDepthwiseConv2dNCHWc ||
+         t == tag::kConv2dNCHWc || t == tag::kDepthwiseConv2dNCHWc || t == tag::kDensePacked ||
          t == tag::kConv2dNHWC || t == tag::kGroupConv2dNCHW || t == tag::kGroupConv2dNHWC ||
          t == tag::kDepthwiseConv2dNCHW;
 }

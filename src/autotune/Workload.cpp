@@ -51,6 +51,19 @@ const std::vector<WorkloadKind>& workload_kinds() {
          w.flops = 2.0 * s[0] * s[1] * s[2];
          return w;
        }},
+      // float32 data [M, K] x weights pre-packed [N/NB, K, NB] (pack_dense_weight) -> [M, N].
+      {"dense_packed", "M,N,K,NB", 4,
+       [](const std::vector<int64_t>& s) -> WorkloadInstance {
+         WorkloadInstance w;
+         ANVIL_USER_CHECK(s[3] >= 1 && s[1] % s[3] == 0,
+                          "dense_packed: N=" << s[1] << " must be a multiple of NB=" << s[3]
+                                             << " (the weight is packed in panels of NB output channels)");
+         w.inputs = {input({s[0], s[2]}, "data"), input({s[1] / s[3], s[2], s[3]}, "packed")};
+         w.output = ops::dense_packed(w.inputs[0], w.inputs[1], "out");
+         w.reference = [](const std::vector<HostBuffer>& in) { return ops::ref::dense_packed(in[0], in[1]); };
+         w.flops = 2.0 * s[0] * s[1] * s[2];
+         return w;
+       }},
       // uint8 activations [M, K] x int8 weights pre-packed [ceil(N/16), ceil(K/4), 16, 4] -> int32.
       {"dense_u8s8_packed", "M,N,K", 3,
        [](const std::vector<int64_t>& s) -> WorkloadInstance {

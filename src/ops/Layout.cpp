@@ -55,6 +55,14 @@ void for_each_blocked_weight(int64_t O, int64_t C, int64_t KH, int64_t KW, int64
         }
 }
 
+// Visits every (n, k) of an [N, K] dense weight with the flat index of the
+// same element in the [N/nb, K, nb] packed weight.
+template <typename F>
+void for_each_packed_dense(int64_t N, int64_t K, int64_t nb, F&& f) {
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t k = 0; k < K; k++) f(n * K + k, (n / nb * K + k) * nb + n % nb);
+}
+
 }  // namespace
 
 HostBuffer nchw_to_nchwc(const HostBuffer& data, int64_t cb) {
@@ -92,6 +100,26 @@ HostBuffer blocked_to_oihw(const HostBuffer& weight) {
   HostBuffer out(weight.dtype(), {s[0] * s[5], s[1] * s[4], s[2], s[3]});
   for_each_blocked_weight(s[0] * s[5], s[1] * s[4], s[2], s[3], s[4], s[5],
                           [&](int64_t p, int64_t b) { copy_element(weight, b, out, p); });
+  return out;
+}
+
+HostBuffer pack_dense_weight(const HostBuffer& weight, int64_t nb) {
+  check_rank(weight, 2, "pack_dense_weight", "[N, K]");
+  const auto& s = weight.shape();
+  ANVIL_USER_CHECK(nb >= 1 && s[0] % nb == 0,
+                   "pack_dense_weight: weight " << shape_to_string(s) << " has N = " << s[0]
+                       << " output channels, not a multiple of the block nb = " << nb
+                       << " (dense_packed has no padded channels; choose an nb that divides N)");
+  HostBuffer out(weight.dtype(), {s[0] / nb, s[1], nb});
+  for_each_packed_dense(s[0], s[1], nb, [&](int64_t p, int64_t b) { copy_element(weight, p, out, b); });
+  return out;
+}
+
+HostBuffer unpack_dense_weight(const HostBuffer& packed) {
+  check_rank(packed, 3, "unpack_dense_weight", "[N/nb, K, nb]");
+  const auto& s = packed.shape();
+  HostBuffer out(packed.dtype(), {s[0] * s[2], s[1]});
+  for_each_packed_dense(s[0] * s[2], s[1], s[2], [&](int64_t p, int64_t b) { copy_element(packed, b, out, p); });
   return out;
 }
 

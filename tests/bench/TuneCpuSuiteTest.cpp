@@ -1,9 +1,12 @@
 // Tests of the tune-cpu plumbing: its case list, case selection, the
-// convergence figure taken from a tuning curve, the JSON of Anvil rows and the
-// TVM helper's case arguments. No tuning and no timing here.
+// convergence figure taken from a tuning curve, the JSON of Anvil rows, the
+// TVM helper's case arguments, and the weight the peers of a dense_packed case
+// read. No tuning and no timing here.
 #include <gtest/gtest.h>
 
 #include "TuneCpuSuite.h"
+#include "anvil/ops/Layout.h"
+#include "anvil/ops/Reference.h"
 #include "anvil/support/Error.h"
 
 namespace anvil::bench {
@@ -16,10 +19,13 @@ const TuneCpuCase& find_case(const std::string& name) {
 }
 
 TEST(TuneCpuCases, CoverTheIssueShapes) {
-  // Dense at every gemm-fp32 shape, six ResNet-50 layers, three MobileNetV2 ones.
-  EXPECT_EQ(tune_cpu_cases().size(), 7u + 6u + 3u);
+  // Dense and dense_packed at every gemm-fp32 shape, six ResNet-50 layers, three MobileNetV2 ones.
+  EXPECT_EQ(tune_cpu_cases().size(), 7u + 7u + 6u + 3u);
   EXPECT_EQ(find_case("dense-bert-3072").workload.shape, (std::vector<int64_t>{128, 3072, 768}));
   EXPECT_EQ(find_case("dense-256").workload.op, "dense");
+  const Workload& packed = find_case("dense-packed-bert-768").workload;
+  EXPECT_EQ(packed.op, "dense_packed");
+  EXPECT_EQ(packed.shape, (std::vector<int64_t>{128, 768, 768, 16}));
   const Workload& stem = find_case("resnet-224x224-3-64-7x7s2").workload;
   // Channel-blocked: the stem's 3 channels in one block, 16-channel blocks elsewhere.
   EXPECT_EQ(stem.op, "conv2d_nchwc");
@@ -53,6 +59,34 @@ TEST(TuneCpuCases, SelectionKeepsOrderAndRejectsUnknownNames) {
     EXPECT_NE(std::string(e.what()).find("unknown case 'resnet-99'"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("mbv2-56x56-144"), std::string::npos) << e.what();
   }
+}
+
+// A dense_packed case hands the peers its weight unpacked; what they compute
+// from it is checked against the case's expected output (dense_packed's
+// reference on the packed input).
+TEST(TuneCpuCases, PeersOfDensePackedRunOnTheUnpackedWeight) {
+  TuneCpuData d({"tiny-packed", Workload{"dense_packed", {3, 32, 5, 16}, "float32"}});
+  ASSERT_TRUE(d.unpacked_weight.has_value());
+  EXPECT_EQ(d.dense_weight().shape(), (std::vector<int64_t>{32, 5}));
+  EXPECT_EQ(max_abs_diff(ops::pack_dense_weight(d.dense_weight(), 16), d.inputs[1]), 0.0);
+  EXPECT_LE(max_abs_diff(ops::ref::dense(d.inputs[0], d.dense_weight()), d.expected), 1e-6);
+  int peers = 0;
+  for (auto make : {make_openblas_tune_cpu, make_onednn_tune_cpu}) {
+    std::unique_ptr<TuneCpuPeer> peer = make();
+    if (!peer) continue;  // not compiled in
+    peers++;
+    ASSERT_TRUE(peer->supports("dense_packed")) << peer->name();
+    peer->set_threads(1);
+    d.output.fill_zero();
+    peer->prepare(d)(0);
+    EXPECT_TRUE(all_close(d.output, d.expected, 1e-4, 1e-4))
+        << peer->name() << ": max |diff| " << max_abs_diff(d.output, d.expected);
+  }
+  if (peers == 0) GTEST_SKIP() << "neither OpenBLAS nor oneDNN is compiled in";
+  // A plain dense case has no unpacked copy: the peers read its input.
+  TuneCpuData plain({"tiny", Workload{"dense", {3, 32, 5}, "float32"}});
+  EXPECT_FALSE(plain.unpacked_weight.has_value());
+  EXPECT_EQ(&plain.dense_weight(), &plain.inputs[1]);
 }
 
 TEST(TuneCpuTuning, TrialsToReach95PercentOfTheFinalBest) {
@@ -98,6 +132,8 @@ TEST(TuneCpuJson, AnvilRowsCarryTheTuningFields) {
 TEST(TuneCpuTvm, CaseArgumentsNameOpAndShape) {
   EXPECT_EQ(tvm_case_args(select_tune_cpu_cases("dense-256,mbv2-28x28-192")),
             " --case dense-256=dense:256,256,256 --case mbv2-28x28-192=depthwise_conv2d_nchwc:1,192,28,28,3,3,1,1,16");
+  EXPECT_EQ(tvm_case_args(select_tune_cpu_cases("dense-packed-512")),
+            " --case dense-packed-512=dense_packed:512,512,512,16");
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ inline constexpr const char* kReduce = "reduce";  // a reduction stage of softma
 inline constexpr const char* kMatmul = "matmul";
 inline constexpr const char* kDense = "dense";
 inline constexpr const char* kBatchMatmul = "batch_matmul";
+// float32 dense over weights pre-packed in panels [N/nb, K, nb] (Dense.h).
+inline constexpr const char* kDensePacked = "dense_packed";
 // uint8 x int8 -> int32 dense over weights pre-packed in 16x4 blocks (QuantizedDense.h).
 inline constexpr const char* kDenseU8S8Packed = "dense_u8s8_packed";
 inline constexpr const char* kConv2dNCHW = "conv2d_nchw";

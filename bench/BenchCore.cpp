@@ -174,9 +174,12 @@ std::string format_ratio_table(const std::vector<BenchRow>& rows) {
   for (const Ratio& x : compute_ratios(rows))
     ratio[{x.case_name, x.threads, x.anvil_impl, x.peer_impl}] = x.ratio;
 
+  // The case column as wide as the longest name (resnet and dense-packed cases).
+  int width = 12;
+  for (const BenchRow& r : rows) width = std::max(width, static_cast<int>(r.case_name.size()));
   std::ostringstream os;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%-12s %3s %-8s %11s %8s %4s", "case", "thr", "impl", "median_us",
+  std::snprintf(buf, sizeof buf, "%-*s %3s %-8s %11s %8s %4s", width, "case", "thr", "impl", "median_us",
                 "GFLOP/s", "ok");
   os << buf;
   for (const std::string& p : peers) {
@@ -186,7 +189,7 @@ std::string format_ratio_table(const std::vector<BenchRow>& rows) {
   os << "\n";
   for (const BenchRow& a : rows) {
     if (!is_anvil_impl(a.impl) || a.status != "ok") continue;
-    std::snprintf(buf, sizeof buf, "%-12s %3d %-8s %11.1f %8.1f %4s", a.case_name.c_str(), a.threads,
+    std::snprintf(buf, sizeof buf, "%-*s %3d %-8s %11.1f %8.1f %4s", width, a.case_name.c_str(), a.threads,
                   a.impl.c_str(), a.median_us, a.gflops, a.correct ? "yes" : "NO");
     os << buf;
     for (const std::string& p : peers) {
@@ -201,7 +204,7 @@ std::string format_ratio_table(const std::vector<BenchRow>& rows) {
   os << "\npeers (median_us, GFLOP/s, correct):\n";
   for (const BenchRow& p : rows) {
     if (is_anvil_impl(p.impl) || p.status != "ok") continue;
-    std::snprintf(buf, sizeof buf, "  %-12s %3d %-18s %11.1f %8.1f %4s\n", p.case_name.c_str(),
+    std::snprintf(buf, sizeof buf, "  %-*s %3d %-18s %11.1f %8.1f %4s\n", width, p.case_name.c_str(),
                   p.threads, p.impl.c_str(), p.median_us, p.gflops, p.correct ? "yes" : "NO");
     os << buf;
   }

@@ -149,7 +149,8 @@ CREATE TABLE IF NOT EXISTS remeasures(
   ok INTEGER NOT NULL,
   error_kind TEXT NOT NULL,
   error_text TEXT NOT NULL,
-  timestamp INTEGER NOT NULL);
+  timestamp INTEGER NOT NULL,
+  scale REAL NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS remeasures_record ON remeasures(record_id, id);
 )sql";
 
@@ -158,7 +159,7 @@ CREATE INDEX IF NOT EXISTS remeasures_record ON remeasures(record_id, id);
 const char* kLatestRemeasureJoin =
     " LEFT JOIN remeasures v ON v.id = (SELECT max(id) FROM remeasures WHERE record_id = r.id)";
 const char* kValidRecord = "r.ok = 1 AND (v.id IS NULL OR v.ok = 1)";
-const char* kRecordCost = "COALESCE(v.median_us, r.median_us)";
+const char* kRecordCost = "COALESCE(v.median_us / v.scale, r.median_us)";
 
 // The columns of `records` as read back, in the order record_from_row expects.
 const char* kRecordColumns =
@@ -167,7 +168,7 @@ const char* kRecordColumns =
 // kRecordColumns plus the latest re-measurement (needs kLatestRemeasureJoin).
 const char* kRecordColumnsRemeasured =
     "r.id, w.key, t.key, r.trace, r.costs, r.median_us, r.ok, r.error_kind, r.error_text, r.build_s, "
-    "r.run_s, r.anvil_version, r.format_version, r.timestamp, v.median_us, "
+    "r.run_s, r.anvil_version, r.format_version, r.timestamp, v.median_us / v.scale, "
     "(SELECT count(*) FROM remeasures WHERE record_id = r.id)";
 
 TuningRecord record_from_row(const SqlStatement& s) {
@@ -383,7 +384,7 @@ struct Database::Impl {
         .bind(12, int64_t(r.format_version))
         .bind(13, r.timestamp);
   }
-  // Binds a re-measure to ?1..?7 in the remeasures column order; a timestamp
+  // Binds a re-measure to ?1..?8 in the remeasures column order; a timestamp
   // of 0 becomes `now`.
   static void bind_remeasure(SqlStatement& s, const Remeasure& m, int64_t now) {
     s.bind(1, m.record_id)
@@ -392,7 +393,8 @@ struct Database::Impl {
         .bind(4, int64_t(m.ok ? 1 : 0))
         .bind(5, m.error_kind)
         .bind(6, m.error_text)
-        .bind(7, m.timestamp == 0 ? now : m.timestamp);
+        .bind(7, m.timestamp == 0 ? now : m.timestamp)
+        .bind(8, m.scale);
   }
 };
 
@@ -454,6 +456,9 @@ Database Database::open(const std::string& path) {
                                           << ", version " << version << ")");
     }
     impl->exec(kRemeasureSchema);
+    // remeasures tables written before re-measures carried their pass's scale.
+    if (pragma_int(impl->db, path, "SELECT count(*) FROM pragma_table_info('remeasures') WHERE name = 'scale'") == 0)
+      impl->exec("ALTER TABLE remeasures ADD COLUMN scale REAL NOT NULL DEFAULT 1");
   });
   return Database(impl.release());
 }
@@ -522,15 +527,15 @@ std::vector<TuningRecord> Database::top(const Workload& w, const TargetRecord& t
 
 void Database::commit_remeasures(const std::vector<Remeasure>& remeasures) {
   for (size_t i = 0; i < remeasures.size(); ++i)
-    ANVIL_USER_CHECK(!remeasures[i].ok || remeasures[i].median_us > 0,
+    ANVIL_USER_CHECK((!remeasures[i].ok || remeasures[i].median_us > 0) && remeasures[i].scale > 0,
                      "commit_remeasures: re-measure " << i << " is ok but has median " << remeasures[i].median_us
-                                                      << " us");
+                                                      << " us, or a scale of " << remeasures[i].scale);
   const int64_t now = now_unix();
   impl_->transaction([&] {
     SqlStatement known(impl_->db, impl_->path, "SELECT 1 FROM records WHERE id = ?1");
     SqlStatement ins(impl_->db, impl_->path,
-                     "INSERT INTO remeasures(record_id, costs, median_us, ok, error_kind, error_text, timestamp) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                     "INSERT INTO remeasures(record_id, costs, median_us, ok, error_kind, error_text, timestamp, "
+                     "scale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     for (const Remeasure& m : remeasures) {
       known.reset();
       known.bind(1, m.record_id);
@@ -546,7 +551,7 @@ void Database::commit_remeasures(const std::vector<Remeasure>& remeasures) {
 
 std::vector<Remeasure> Database::remeasures(int64_t record_id) const {
   SqlStatement s(impl_->db, impl_->path,
-                 "SELECT record_id, costs, median_us, ok, error_kind, error_text, timestamp FROM remeasures "
+                 "SELECT record_id, costs, median_us, ok, error_kind, error_text, timestamp, scale FROM remeasures "
                  "WHERE record_id = ?1 ORDER BY id");
   s.bind(1, record_id);
   std::vector<Remeasure> out;
@@ -559,6 +564,7 @@ std::vector<Remeasure> Database::remeasures(int64_t record_id) const {
     m.error_kind = s.text(4);
     m.error_text = s.text(5);
     m.timestamp = s.i64(6);
+    m.scale = s.f64(7);
     out.push_back(std::move(m));
   }
   return out;
@@ -638,7 +644,8 @@ void Database::export_jsonl(const std::string& path) const {
                           {"ok", m.ok},
                           {"error_kind", m.error_kind},
                           {"error_text", m.error_text},
-                          {"timestamp", m.timestamp}});
+                          {"timestamp", m.timestamp},
+                          {"scale", m.scale}});
         j["remeasures"] = std::move(list);
       }
       out << j.dump() << '\n';
@@ -695,6 +702,8 @@ int64_t Database::import_jsonl(const std::string& path) {
           m.error_kind = jm.value("error_kind", "");
           m.error_text = jm.value("error_text", "");
           m.timestamp = jm.value("timestamp", int64_t(0));
+          m.scale = jm.value("scale", 1.0);
+          ANVIL_USER_CHECK(m.scale > 0, "re-measure scale must be positive, got " << m.scale);
           it.remeasures.push_back(std::move(m));
         }
       }
@@ -716,10 +725,11 @@ int64_t Database::import_jsonl(const std::string& path) {
     // A record already present gets the re-measures it lacks.
     SqlStatement dup_remeasure(impl_->db, impl_->path,
                                "SELECT 1 FROM remeasures WHERE record_id = ?1 AND costs = ?2 AND median_us = ?3 "
-                               "AND ok = ?4 AND error_kind = ?5 AND error_text = ?6 AND timestamp = ?7 LIMIT 1");
+                               "AND ok = ?4 AND error_kind = ?5 AND error_text = ?6 AND timestamp = ?7 AND scale = ?8 "
+                               "LIMIT 1");
     SqlStatement ins_remeasure(impl_->db, impl_->path,
                                "INSERT INTO remeasures(record_id, costs, median_us, ok, error_kind, error_text, "
-                               "timestamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                               "timestamp, scale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     for (const Item& it : items) {
       int64_t wid = impl_->workload_id(it.workload.key(), it.workload.hash());
       int64_t tid = impl_->target_id(it.target);

@@ -117,13 +117,28 @@ std::unique_ptr<CostModel> open_model(const TuneOptions& o, const std::string& p
   return model;
 }
 
+// The lower median of re-measured over trial medians: how much slower the
+// machine runs now than when the records were tuned. The lower median, so that
+// with few records a lucky one (a large ratio) does not set it; 1 when none
+// succeeded.
+double pass_scale(const std::vector<TuningRecord>& records, const std::vector<MeasureResult>& results) {
+  std::vector<double> ratios;
+  for (size_t i = 0; i < records.size(); ++i)
+    if (results[i].ok && records[i].median_us > 0) ratios.push_back(results[i].median_us / records[i].median_us);
+  if (ratios.empty()) return 1.0;
+  std::sort(ratios.begin(), ratios.end());
+  return ratios[(ratios.size() - 1) / 2];
+}
+
 // Times the best records of `task` again, back to back, in passes of up to
 // `top` records not yet re-measured in this call, until the best record is one
 // this call timed. Candidates are timed fully (no give-up), so a slow re-timing
-// counts as it is.
+// counts as it is. Every re-measure of the call carries the scale of its first
+// pass (Remeasure::scale).
 int remeasure_best(Task& task, Database& db, const TargetRecord& target, int top, MeasureOptions measure) {
   measure.give_up_after_us = 0;
   std::set<int64_t> timed;
+  double scale = 0;
   for (int round = 0; round < kRemeasureRounds; ++round) {
     std::vector<TuningRecord> best = db.top(task.w, target, top);
     if (best.empty() || timed.count(best.front().id)) break;
@@ -135,6 +150,7 @@ int remeasure_best(Task& task, Database& db, const TargetRecord& target, int top
     std::vector<MeasureResult> results = measure_batch(inputs, measure);
     ANVIL_ASSERT(results.size() == todo.size(), "measure_batch returned " << results.size() << " results for "
                                                                            << todo.size() << " inputs");
+    if (round == 0) scale = pass_scale(todo, results);
     std::vector<Remeasure> later;
     for (size_t i = 0; i < todo.size(); ++i) {
       Remeasure m;
@@ -144,6 +160,7 @@ int remeasure_best(Task& task, Database& db, const TargetRecord& target, int top
       m.ok = results[i].ok;
       m.error_kind = results[i].error_kind;
       m.error_text = results[i].error_text;
+      m.scale = scale;
       later.push_back(std::move(m));
       timed.insert(todo[i].id);
     }

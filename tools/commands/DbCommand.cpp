@@ -117,7 +117,8 @@ int run_show(const DbOptions& o) {
                   r.error_text.substr(0, r.error_text.find('\n')).c_str());
       for (const Remeasure& m : db.remeasures(r.id))
         std::printf("%8s %12.3f %10s %-14s %8s %8s %s\n", "", m.median_us, "", m.ok ? "re-measured" : m.error_kind.c_str(),
-                    "", "", m.error_text.substr(0, m.error_text.find('\n')).c_str());
+                    "", "", m.ok ? ("machine x" + std::to_string(m.scale)).c_str()
+                                 : m.error_text.substr(0, m.error_text.find('\n')).c_str());
       ++shown;
     }
   }

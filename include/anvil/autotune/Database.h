@@ -42,8 +42,9 @@ struct TuningRecord {
   std::string anvil_version;
   int format_version = 0;
   int64_t timestamp = 0;  // unix seconds
-  // Filled by best() and top(): the latest re-measurement's median, if the
-  // record was re-measured, and how many re-measures it has.
+  // Filled by best() and top(): the latest re-measure's median divided by its
+  // scale (in the trials' terms), if the record was re-measured, and how many
+  // re-measures it has.
   std::optional<double> remeasured_us;
   int remeasures = 0;
   // What the record costs now: its latest re-measurement, else its own median.
@@ -53,7 +54,12 @@ struct TuningRecord {
 // A later timing of a record's trace on the same machine and target. The
 // fastest of a thousand noisy trials is biased low (it is fast and lucky), so
 // the tuner times its best few again, back to back, and the latest
-// re-measurement is what a record costs from then on.
+// re-measure is what a record costs from then on: its median divided by
+// `scale`, how much slower the machine ran during the re-measuring pass than
+// during the trials (the pass's lower-median ratio of re-measured to trial
+// medians). Divided so, re-measured costs compare with the costs of records
+// never re-measured: timed while another process loads the machine, every
+// re-measure would otherwise lose to any old record.
 struct Remeasure {
   int64_t record_id = 0;
   std::vector<double> costs_us;
@@ -62,6 +68,7 @@ struct Remeasure {
   std::string error_kind;
   std::string error_text;
   int64_t timestamp = 0;  // unix seconds; 0: now
+  double scale = 1.0;     // > 0
 };
 
 // One line of `anvil db list`: the records of one workload on one target.
@@ -120,7 +127,7 @@ class Database {
   //  "costs_us":[..],"median_us":..,"ok":..,"error_kind":..,"error_text":..,
   //  "build_s":..,"run_s":..,"anvil_version":..,"format_version":..,"timestamp":..,
   //  "remeasures":[{"costs_us":[..],"median_us":..,"ok":..,"error_kind":..,"error_text":..,
-  //                 "timestamp":..}, ..]}   (only for re-measured records)
+  //                 "timestamp":..,"scale":..}, ..]}   (only for re-measured records)
   void export_jsonl(const std::string& path) const;
   // Imports an export in one transaction, skipping records already present
   // with every field equal (their missing re-measures are added); returns the

@@ -31,10 +31,11 @@ struct TuneOptions {
   bool resume = false;  // continue from the database's records of the workload and target
   uint64_t seed = 0;
   // After the trials, the best `remeasure_top` records of each workload are
-  // timed again back to back (Database::commit_remeasures), until the best is
-  // one timed in this pass (at most kRemeasureRounds passes): the fastest of
-  // many noisy trials is biased low. 0: never. Not counted as trials; skipped
-  // when the run measured nothing or was stopped.
+  // timed again back to back (Database::commit_remeasures, with the scale of
+  // the first pass: Remeasure::scale), until the best is one timed here (at
+  // most kRemeasureRounds passes): the fastest of many noisy trials is biased
+  // low. 0: never. Not counted as trials; skipped when the run measured
+  // nothing or was stopped.
   int remeasure_top = 8;
   MeasureOptions measure;
   SearchOptions search_options;  // its seed is replaced by `seed`

@@ -507,11 +507,35 @@ TEST_F(DatabaseTest, RemeasuredRecordsRankByTheirLatestTiming) {
   EXPECT_THROW(db.top(matmul(64), cpu(), -1), UserError);
 }
 
+// Re-measured while the machine ran 1.5x slower: the costs are divided by the
+// pass's scale, so they compare with records timed during the trials.
+TEST_F(DatabaseTest, RemeasuresAreComparedInTheTrialsTerms) {
+  Database db = Database::open(path());
+  db.commit_batch(matmul(64), cpu(), {record("lucky", 5), record("steady", 6), record("slow", 8)});
+  Remeasure lucky = remeasure(id_of(db, matmul(64), "lucky"), 9), steady = remeasure(id_of(db, matmul(64), "steady"), 8.1);
+  lucky.scale = steady.scale = 1.5;
+  db.commit_remeasures({lucky, steady});
+  std::vector<TuningRecord> top = db.top(matmul(64), cpu(), 3);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[0].trace_json, "steady");
+  EXPECT_DOUBLE_EQ(top[0].cost_us(), 5.4);
+  EXPECT_EQ(top[1].trace_json, "lucky");
+  EXPECT_DOUBLE_EQ(top[1].cost_us(), 6);
+  EXPECT_EQ(top[2].trace_json, "slow") << "never re-measured, yet not behind every re-measured record";
+  EXPECT_DOUBLE_EQ(db.remeasures(top[0].id).at(0).scale, 1.5);
+  EXPECT_DOUBLE_EQ(db.summary().at(0).best_us.value(), 5.4);
+  Remeasure bad = remeasure(top[2].id, 3);
+  bad.scale = 0;
+  EXPECT_THROW(db.commit_remeasures({bad}), UserError);
+}
+
 TEST_F(DatabaseTest, RemeasuresSurviveExportImportAndPrune) {
   {
     Database db = Database::open(path());
     db.commit_batch(matmul(64), cpu(), {record("lucky", 5), record("steady", 6), record("slow", 8)});
-    db.commit_remeasures({remeasure(id_of(db, matmul(64), "lucky"), 9)});
+    Remeasure later = remeasure(id_of(db, matmul(64), "lucky"), 9);
+    later.scale = 1.25;  // cost 7.2: still behind steady
+    db.commit_remeasures({later});
     db.export_jsonl(path("records.jsonl"));
     EXPECT_EQ(db.prune(1), 2);  // by cost: steady stays, lucky (now 9) and slow go
     std::vector<TuningRecord> rs = db.records(matmul(64), cpu());
@@ -525,6 +549,7 @@ TEST_F(DatabaseTest, RemeasuresSurviveExportImportAndPrune) {
   const int64_t lucky = id_of(copy, matmul(64), "lucky");
   ASSERT_EQ(copy.remeasures(lucky).size(), 1u);
   EXPECT_EQ(copy.remeasures(lucky)[0].timestamp, 1700000100);
+  EXPECT_DOUBLE_EQ(copy.remeasures(lucky)[0].scale, 1.25);
   EXPECT_EQ(copy.import_jsonl(path("records.jsonl")), 0);
   EXPECT_EQ(copy.remeasures(lucky).size(), 1u) << "re-importing adds no duplicate re-measure";
   copy.export_jsonl(path("again.jsonl"));
@@ -538,6 +563,14 @@ TEST_F(DatabaseTest, OlderFileWithoutRemeasuresGetsTheTable) {
     db.commit_batch(matmul(64), cpu(), {record("a", 5)});
   }
   query(path(), "DROP TABLE remeasures");
+  {
+    // The first version of the table, before re-measures carried a scale.
+    Database::open(path());
+    query(path(), "DROP TABLE remeasures");
+    query(path(), "CREATE TABLE remeasures(id INTEGER PRIMARY KEY, record_id INTEGER NOT NULL, costs TEXT NOT NULL, "
+                  "median_us REAL NOT NULL, ok INTEGER NOT NULL, error_kind TEXT NOT NULL, error_text TEXT NOT NULL, "
+                  "timestamp INTEGER NOT NULL)");
+  }
   Database db = Database::open(path());
   std::optional<TuningRecord> best = db.best(matmul(64), cpu());
   ASSERT_TRUE(best.has_value());

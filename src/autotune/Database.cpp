@@ -118,7 +118,7 @@ const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS workloads(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS targets(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, target TEXT NOT NULL,
-                                   fingerprint TEXT NOT NULL);
+                                   fingerprint TEXT NOT NULL, threads INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS records(
   id INTEGER PRIMARY KEY,
   workload_id INTEGER NOT NULL REFERENCES workloads(id),
@@ -297,7 +297,9 @@ void enable_wal(sqlite3* db, const std::string& path) {
 
 }  // namespace
 
-std::string TargetRecord::key() const { return target + "@" + fnv1a_hex(fingerprint); }
+std::string TargetRecord::key() const {
+  return target + (threads == 1 ? "" : " threads=" + std::to_string(threads)) + "@" + fnv1a_hex(fingerprint);
+}
 
 std::string host_fingerprint() {
   static const std::string fingerprint = [] {
@@ -359,10 +361,12 @@ struct Database::Impl {
     return s.i64(0);
   }
   int64_t target_id(const TargetRecord& t) {
-    SqlStatement(db, path, "INSERT OR IGNORE INTO targets(key, target, fingerprint) VALUES (?1, ?2, ?3)")
+    SqlStatement(db, path,
+                 "INSERT OR IGNORE INTO targets(key, target, fingerprint, threads) VALUES (?1, ?2, ?3, ?4)")
         .bind(1, t.key())
         .bind(2, t.target)
         .bind(3, t.fingerprint)
+        .bind(4, int64_t(t.threads))
         .run();
     SqlStatement s(db, path, "SELECT id FROM targets WHERE key = ?1");
     s.bind(1, t.key());
@@ -455,6 +459,9 @@ Database Database::open(const std::string& path) {
                                           << kSchemaVersion << " (application id " << app_id
                                           << ", version " << version << ")");
     }
+    // targets tables written before records were kept per thread count.
+    if (pragma_int(impl->db, path, "SELECT count(*) FROM pragma_table_info('targets') WHERE name = 'threads'") == 0)
+      impl->exec("ALTER TABLE targets ADD COLUMN threads INTEGER NOT NULL DEFAULT 1");
     impl->exec(kRemeasureSchema);
     // remeasures tables written before re-measures carried their pass's scale.
     if (pragma_int(impl->db, path, "SELECT count(*) FROM pragma_table_info('remeasures') WHERE name = 'scale'") == 0)
@@ -581,9 +588,9 @@ std::vector<std::string> Database::workloads(const TargetRecord& t) const {
 }
 
 std::vector<TargetRecord> Database::targets() const {
-  SqlStatement s(impl_->db, impl_->path, "SELECT target, fingerprint FROM targets ORDER BY key");
+  SqlStatement s(impl_->db, impl_->path, "SELECT target, fingerprint, threads FROM targets ORDER BY key");
   std::vector<TargetRecord> out;
-  while (s.step()) out.push_back(TargetRecord{s.text(0), s.text(1)});
+  while (s.step()) out.push_back(TargetRecord{s.text(0), s.text(1), static_cast<int>(s.i64(2))});
   return out;
 }
 
@@ -611,7 +618,7 @@ int64_t Database::count() const { return pragma_int(impl_->db, impl_->path, "SEL
 void Database::export_jsonl(const std::string& path) const {
   SqlStatement s(impl_->db, impl_->path,
          (std::string("SELECT ") + kRecordColumns +
-          ", t.target, t.fingerprint FROM records r JOIN workloads w ON r.workload_id = w.id "
+          ", t.target, t.fingerprint, t.threads FROM records r JOIN workloads w ON r.workload_id = w.id "
           "JOIN targets t ON r.target_id = t.id ORDER BY r.id")
              .c_str());
   // Written next to the destination and renamed, so a failed export never
@@ -648,6 +655,7 @@ void Database::export_jsonl(const std::string& path) const {
                           {"scale", m.scale}});
         j["remeasures"] = std::move(list);
       }
+      if (s.i64(16) != 1) j["target"]["threads"] = s.i64(16);
       out << j.dump() << '\n';
     }
     out.flush();
@@ -681,6 +689,8 @@ int64_t Database::import_jsonl(const std::string& path) {
       it.workload = Workload::from_key(j.at("workload").get<std::string>());
       it.target.target = j.at("target").at("target").get<std::string>();
       it.target.fingerprint = j.at("target").at("fingerprint").get<std::string>();
+      it.target.threads = j.at("target").value("threads", 1);
+      ANVIL_USER_CHECK(it.target.threads >= 1, "target threads must be positive, got " << it.target.threads);
       TuningRecord& r = it.record;
       r.trace_json = j.at("trace").get<std::string>();
       r.costs_us = j.at("costs_us").get<std::vector<double>>();

@@ -182,7 +182,10 @@ void take_best_from(const Database& db, const TargetRecord& target, Task& task) 
 
 }  // namespace
 
-TargetRecord target_record(const std::string& target) { return TargetRecord{target, host_fingerprint()}; }
+TargetRecord target_record(const std::string& target, int threads) {
+  ANVIL_USER_CHECK(threads >= 1, "target_record: threads must be positive, got " << threads);
+  return TargetRecord{target, host_fingerprint(), threads};
+}
 
 std::string cost_model_path(const std::string& db_path, const std::string& model) {
   return db_path + "." + model + ".model.json";
@@ -193,8 +196,11 @@ std::vector<TuneResult> tune_all(const std::vector<Workload>& ws, const TuneOpti
   ANVIL_USER_CHECK(!ws.empty(), "tune: no workloads to tune");
   ANVIL_USER_CHECK(o.trials > 0, "tune: trials must be positive, got " << o.trials);
   ANVIL_USER_CHECK(o.batch > 0, "tune: batch must be positive, got " << o.batch);
+  ANVIL_USER_CHECK(o.measure.threads >= 1, "tune: threads must be at least 1, got "
+                                               << o.measure.threads
+                                               << " (records are kept per thread count, so it is named)");
   Database db = Database::open(o.db_path);
-  TargetRecord target = target_record(o.target);
+  TargetRecord target = target_record(o.target, o.measure.threads);
   std::string model_path = cost_model_path(o.db_path, o.model);
   std::unique_ptr<CostModel> model = open_model(o, model_path);
   MeasureOptions measure = o.measure;

@@ -18,8 +18,11 @@ namespace anvil {
 struct TargetRecord {
   std::string target;       // canonical target string, e.g. "llvm -mcpu=native"
   std::string fingerprint;  // JSON: cpu model, ISA features, cores (see host_fingerprint)
-  // target + "@" + FNV-1a of the fingerprint (16 hex digits): results are kept
-  // per machine kind.
+  // Threads the kernels were timed with: a schedule tuned for one thread is
+  // not the best for two (its parallel loops are sized for one core).
+  int threads = 1;
+  // target [+ " threads=N" when not 1] + "@" + FNV-1a of the fingerprint (16
+  // hex digits): results are kept per machine kind and thread count.
   std::string key() const;
 };
 
@@ -126,6 +129,7 @@ class Database {
   // {"workload":key,"target":{"target":..,"fingerprint":..},"trace":"<trace JSON text>",
   //  "costs_us":[..],"median_us":..,"ok":..,"error_kind":..,"error_text":..,
   //  "build_s":..,"run_s":..,"anvil_version":..,"format_version":..,"timestamp":..,
+  //  (the target object also has "threads":N when N is not 1)
   //  "remeasures":[{"costs_us":[..],"median_us":..,"ok":..,"error_kind":..,"error_text":..,
   //                 "timestamp":..,"scale":..}, ..]}   (only for re-measured records)
   void export_jsonl(const std::string& path) const;

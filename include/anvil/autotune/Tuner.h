@@ -90,8 +90,8 @@ std::unique_ptr<Schedule> apply_history_best(const Database& db, const Workload&
 std::unique_ptr<Schedule> apply_history_best(const Database& db, const WorkloadInstance& inst, const Workload& w,
                                              const TargetRecord& t);
 
-// The record of a target string on this machine.
-TargetRecord target_record(const std::string& target);
+// The record of a target string on this machine, timed with `threads` threads.
+TargetRecord target_record(const std::string& target, int threads = 1);
 // Where the cost model is saved beside the database: "<db>.<model>.model.json".
 std::string cost_model_path(const std::string& db_path, const std::string& model);
 // Workloads from a file: one per line, either a Workload key (JSON) or

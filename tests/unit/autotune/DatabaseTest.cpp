@@ -578,5 +578,41 @@ TEST_F(DatabaseTest, OlderFileWithoutRemeasuresGetsTheTable) {
   EXPECT_DOUBLE_EQ(db.best(matmul(64), cpu())->cost_us(), 7);
 }
 
+// A schedule tuned for one thread is not the best for two: records are kept
+// per thread count, and files from before get one thread for their targets.
+TEST_F(DatabaseTest, RecordsAreKeptPerThreadCount) {
+  TargetRecord two = cpu();
+  two.threads = 2;
+  EXPECT_EQ(cpu().key().find("threads"), std::string::npos) << "one-thread keys are as before";
+  EXPECT_NE(two.key(), cpu().key());
+  EXPECT_NE(two.key().find(" threads=2@"), std::string::npos) << two.key();
+  {
+    Database db = Database::open(path());
+    db.commit_batch(matmul(64), cpu(), {record("one", 5)});
+    db.commit_batch(matmul(64), two, {record("two", 3)});
+    EXPECT_EQ(db.best(matmul(64), cpu())->trace_json, "one");
+    EXPECT_EQ(db.best(matmul(64), two)->trace_json, "two");
+    std::vector<TargetRecord> targets = db.targets();
+    ASSERT_EQ(targets.size(), 2u);
+    EXPECT_EQ(targets[0].threads + targets[1].threads, 3);
+    db.export_jsonl(path("records.jsonl"));
+  }
+  Database copy = Database::open(path("copy.db"));
+  EXPECT_EQ(copy.import_jsonl(path("records.jsonl")), 2);
+  EXPECT_EQ(copy.best(matmul(64), two)->trace_json, "two");
+  EXPECT_EQ(copy.records(matmul(64), cpu()).size(), 1u);
+
+  // A targets table from before the column: its targets were timed with one thread.
+  {
+    Database db = Database::open(path("old.db"));
+    db.commit_batch(matmul(64), cpu(), {record("old", 4)});
+  }
+  query(path("old.db"), "ALTER TABLE targets DROP COLUMN threads");
+  Database old = Database::open(path("old.db"));
+  EXPECT_EQ(old.best(matmul(64), cpu())->trace_json, "old");
+  ASSERT_EQ(old.targets().size(), 1u);
+  EXPECT_EQ(old.targets()[0].threads, 1);
+}
+
 }  // namespace
 }  // namespace anvil

@@ -145,6 +145,15 @@ TEST_F(TunerTest, RemeasuresTheBestAfterTheTrials) {
   // thousandfold ratio (the lower median of two is the smaller).
   EXPECT_LT(db.remeasures(lucky_id).back().scale, 100.0);
 
+  // Tuned at two threads, the records go to their own target key.
+  TuneOptions two = options(2);
+  two.measure.threads = 2;
+  two.resume = true;
+  TuneResult r2 = tune(matmul32(), two);
+  EXPECT_EQ(r2.resumed, 0) << "one-thread records are not resumed at two threads";
+  EXPECT_EQ(db.records(matmul32(), target_record("c", 2)).size(), 2u);
+  EXPECT_EQ(db.records(matmul32(), t).size(), 5u);
+
   // A run that measures nothing re-times nothing.
   TuneResult again = tune(matmul32(), o);
   EXPECT_EQ(again.trials, 0);
@@ -166,6 +175,9 @@ TEST_F(TunerTest, WorkloadFileAndBadOptions) {
     EXPECT_NE(std::string(e.what()).find("workloads.txt:2"), std::string::npos) << e.what();
   }
   TuneOptions o = options(0);
+  EXPECT_THROW(tune(matmul32(), o), UserError);
+  o = options(4);
+  o.measure.threads = 0;
   EXPECT_THROW(tune(matmul32(), o), UserError);
   o = options(8);
   o.search = "bayes";

@@ -11,6 +11,7 @@
 #include "anvil/autotune/SearchSpace.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -515,20 +516,27 @@ std::unique_ptr<Schedule> mutate_schedule(const WorkloadInstance& w, const Trace
     // of an older version of a sketch (same samples, other steps after them)
     // is re-run by the current one: mutation carries improved rules into the
     // history a search resumes from.
-    for (bool exact : {true, false}) {
-      for (int64_t lanes : {16, 8, 4, 2}) {
-        for (const Sketch& sketch : cpu_sketches(w, lanes, all_tensor_intrinsics())) {
-          std::unique_ptr<Schedule> again;
-          try {
-            again = apply_with_decisions(w, sketch, decisions);
-          } catch (const ScheduleError&) {
-            continue;
-          }
-          if (exact ? !same_steps(again->trace(), trace) : !same_sampling_prefix(again->trace(), trace)) continue;
+    // Each sketch is applied once: an exact match wins at once, the first
+    // prefix match is kept for when there is none.
+    std::optional<Sketch> older_version;
+    for (int64_t lanes : {16, 8, 4, 2}) {
+      for (const Sketch& sketch : cpu_sketches(w, lanes, all_tensor_intrinsics())) {
+        std::unique_ptr<Schedule> again;
+        try {
+          again = apply_with_decisions(w, sketch, decisions);
+        } catch (const ScheduleError&) {
+          continue;
+        }
+        if (same_steps(again->trace(), trace)) {
           decisions[pick.step] = values;
           return apply_with_decisions(w, sketch, decisions);
         }
+        if (!older_version && same_sampling_prefix(again->trace(), trace)) older_version = sketch;
       }
+    }
+    if (older_version) {
+      decisions[pick.step] = values;
+      return apply_with_decisions(w, *older_version, decisions);
     }
     // Not one of ours: replay its recorded primitives with the new decision.
     return trace.replay({w.output}, {{pick.step, values}});

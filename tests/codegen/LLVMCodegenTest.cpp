@@ -11,19 +11,11 @@
 
 #include "anvil/ir/IROperator.h"
 #include "anvil/targets/Module.h"
+#include "support/RunCommand.h"
 
 using namespace anvil;
 
 namespace {
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((cmd + " 2>&1").c_str(), "r"), pclose);
-  if (!pipe) return out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-  return out;
-}
 
 bool have(const std::string& tool) {
   return std::system((tool + " --version > /dev/null 2>&1").c_str()) == 0;
@@ -45,7 +37,7 @@ std::string disassemble(const LoweredFunc& f, const std::string& target, const s
   std::string path = (std::filesystem::temp_directory_path() /
                       ("anvil_llvm_codegen_" + std::to_string(getpid()) + ".o")).string();
   export_object({f}, Target::parse(target), path);
-  std::string text = run(objdump + " -d " + path);
+  std::string text = anvil::testing::run_command(objdump + " -d " + path);
   std::filesystem::remove(path);
   return text;
 }

@@ -22,6 +22,7 @@
 #include "anvil/schedule/Lower.h"
 #include "anvil/targets/Module.h"
 #include "anvil/targets/Target.h"
+#include "support/RunCommand.h"
 
 using namespace anvil;
 
@@ -91,15 +92,6 @@ WorkloadInstance batched_nt_product(int64_t batch, int64_t m, int64_t n, int64_t
     return c;
   };
   return w;
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((cmd + " 2>&1").c_str(), "r"), pclose);
-  if (!pipe) return out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-  return out;
 }
 
 }  // namespace
@@ -220,7 +212,7 @@ TEST(RowStreamRule, StreamsWWithZmmFmas) {
   std::string path = (std::filesystem::temp_directory_path() /
                       ("anvil_row_stream_" + std::to_string(getpid()) + ".o")).string();
   export_object({f}, Target::parse("llvm -mcpu=sapphirerapids"), path);
-  std::string text = run("objdump -d --no-show-raw-insn " + path);
+  std::string text = anvil::testing::run_command("objdump -d --no-show-raw-insn " + path);
   std::filesystem::remove(path);
   std::smatch unused;
   // The only vectorized loop is k's lanes, so zmm FMAs mean W is read along

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -376,6 +377,28 @@ std::unique_ptr<Schedule> apply_history_best(const Database& db, const WorkloadI
 std::unique_ptr<Schedule> apply_history_best(const Database& db, const Workload& w, const TargetRecord& t) {
   WorkloadInstance inst = instantiate(w);
   return apply_history_best(db, inst, w, t);
+}
+
+int nearest_thread_count(const std::vector<int>& tuned, int threads) {
+  ANVIL_ASSERT(!tuned.empty(), "nearest_thread_count of no thread counts");
+  auto key = [&](int t) { return std::pair(std::abs(t - threads), t); };
+  return *std::min_element(tuned.begin(), tuned.end(), [&](int a, int b) { return key(a) < key(b); });
+}
+
+std::optional<TargetRecord> tuned_target_for(const Database& db, const Workload& w, const std::string& target,
+                                             int threads) {
+  ANVIL_USER_CHECK(threads >= 1, "tuned_target_for: threads must be positive, got " << threads);
+  const std::string fingerprint = host_fingerprint();
+  std::vector<TargetRecord> tuned;
+  std::vector<int> counts;
+  for (const TargetRecord& t : db.targets()) {
+    if (t.target != target || t.fingerprint != fingerprint || !db.best(w, t)) continue;
+    tuned.push_back(t);
+    counts.push_back(t.threads);
+  }
+  if (tuned.empty()) return std::nullopt;
+  const int chosen = nearest_thread_count(counts, threads);
+  return *std::find_if(tuned.begin(), tuned.end(), [&](const TargetRecord& t) { return t.threads == chosen; });
 }
 
 std::vector<Workload> read_workload_file(const std::string& path) {

@@ -31,12 +31,18 @@ struct WorkloadOptions {
   std::string target = "c -mcpu=native";
   std::string db_path = "tuning_logs/anvil.db";
   bool no_db = false;
+  // Threads the kernel will run with (0: ANVIL_NUM_THREADS, else every core):
+  // the tuning records timed with that many are preferred.
+  int threads = 0;
 };
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
-// The schedule of the workload: replayed from --trace, or the default one.
+// The schedule of the workload: replayed from --trace, else the database's best
+// for --threads (or the nearest thread count tuned), else the default one.
 std::unique_ptr<Schedule> make_schedule(const WorkloadInstance& w, const WorkloadOptions& o);
 // The workload named by --op/--shape.
 Workload workload_of(const WorkloadOptions& o);
 std::string read_text_file(const std::string& path);
+// --threads resolved: the count given, else what the runtime's pool would use.
+int resolved_threads(int threads);
 
 }  // namespace anvil::tools

@@ -7,6 +7,7 @@
 #include "Commands.h"
 #include "anvil/autotune/Database.h"
 #include "anvil/autotune/Tuner.h"
+#include "anvil/runtime.h"
 #include "anvil/schedule/Trace.h"
 #include "anvil/support/Error.h"
 #include "anvil/targets/Intrinsics.h"
@@ -22,7 +23,14 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o) {
                   "tuning database: without --trace, its best record for this workload and target "
                   "is used when there is one");
   cmd->add_flag("--no-db", o.no_db, "ignore the tuning database (default schedule without --trace)");
+  cmd->add_option("--threads", o.threads,
+                  "threads the kernel runs with (0: ANVIL_NUM_THREADS, else every core); the database's "
+                  "records timed with that many threads are preferred")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 }
+
+int resolved_threads(int threads) { return threads > 0 ? threads : anvil_get_num_threads(); }
 
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path);
@@ -45,11 +53,17 @@ std::unique_ptr<Schedule> make_schedule(const WorkloadInstance& w, const Workloa
     if (!o.no_db && std::filesystem::exists(o.db_path)) {
       Database db = Database::open(o.db_path);
       Workload workload = workload_of(o);
-      TargetRecord target = target_record(o.target);
-      if (auto best = db.best(workload, target)) {
-        std::fprintf(stderr, "anvil: using the best tuned schedule from %s (%.1f us when measured)\n",
-                     o.db_path.c_str(), best->median_us);
-        return apply_history_best(db, w, workload, target);
+      const int threads = resolved_threads(o.threads);
+      if (auto target = tuned_target_for(db, workload, o.target, threads)) {
+        std::optional<TuningRecord> best = db.best(workload, *target);
+        std::fprintf(stderr, "anvil: using the best tuned schedule from %s (%.1f us when measured with %d thread%s)\n",
+                     o.db_path.c_str(), best->cost_us(), target->threads, target->threads == 1 ? "" : "s");
+        if (target->threads != threads)
+          std::fprintf(stderr,
+                       "anvil: note: no record of this workload was timed with %d threads; its parallel loops "
+                       "are sized for %d (tune with --threads %d)\n",
+                       threads, target->threads, threads);
+        return apply_history_best(db, w, workload, *target);
       }
     }
     return std::make_unique<Schedule>(std::vector<Tensor>{w.output});

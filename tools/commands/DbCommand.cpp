@@ -6,6 +6,7 @@
 
 #include "Commands.h"
 #include "anvil/autotune/Database.h"
+#include "anvil/autotune/Tuner.h"
 #include "anvil/support/Error.h"
 
 namespace anvil::tools {
@@ -16,6 +17,7 @@ struct DbOptions {
   std::string db = "tuning_logs/anvil.db";
   std::string op, shape, target, file;
   int keep = 10;
+  int threads = 0;
 };
 
 // GFLOP/s of a workload at `us` microseconds, or a negative number when the
@@ -81,10 +83,20 @@ int run_list(const DbOptions& o) {
 int run_best(const DbOptions& o) {
   Workload w = workload_from(o);
   Database db = open_existing(o.db);
+  // Records timed with another thread count are not comparable: the nearest
+  // count to the one `anvil run` would use is chosen first.
+  std::vector<std::pair<TargetRecord, TuningRecord>> candidates;
+  std::vector<int> counts;
+  for (const TargetRecord& t : targets_of(db, o.target))
+    if (std::optional<TuningRecord> r = db.best(w, t)) {
+      candidates.emplace_back(t, *r);
+      counts.push_back(t.threads);
+    }
   std::optional<TuningRecord> best;
-  for (const TargetRecord& t : targets_of(db, o.target)) {
-    std::optional<TuningRecord> r = db.best(w, t);
-    if (r && (!best || r->cost_us() < best->cost_us())) best = r;
+  if (!candidates.empty()) {
+    const int threads = nearest_thread_count(counts, resolved_threads(o.threads));
+    for (const auto& [t, r] : candidates)
+      if (t.threads == threads && (!best || r.cost_us() < best->cost_us())) best = r;
   }
   ANVIL_USER_CHECK(best, "no valid record of " << w.key() << (o.target.empty() ? "" : " on " + o.target)
                                                << " in " << o.db);
@@ -101,6 +113,7 @@ int run_show(const DbOptions& o) {
   Database db = open_existing(o.db);
   int64_t shown = 0;
   for (const TargetRecord& t : targets_of(db, o.target)) {
+    if (o.threads > 0 && t.threads != o.threads) continue;
     std::vector<TuningRecord> rs = db.records(w, t);
     if (rs.empty()) continue;
     std::printf("%s on %s: %zu records\n", w.key().c_str(), t.key().c_str(), rs.size());
@@ -141,11 +154,16 @@ CommandRunner add_db_command(CLI::App& app) {
     sub->add_option("--shape", o->shape, "comma-separated extents, e.g. 64,64,64")->required();
     sub->add_option("--target", o->target, "only records of this target string, e.g. \"llvm -mcpu=native\"");
   };
+  const std::string threads_help =
+      "records timed with this many threads (best: 0 is the count `anvil run` uses, and the nearest tuned count "
+      "stands in; show: 0 is every count)";
   CLI::App* list = add_db(cmd->add_subcommand("list", "workloads with record counts and best GFLOP/s"));
   CLI::App* best = add_db(cmd->add_subcommand("best", "print the best record's trace JSON"));
   add_workload(best);
+  best->add_option("--threads", o->threads, threads_help)->check(CLI::NonNegativeNumber);
   CLI::App* show = add_db(cmd->add_subcommand("show", "print the records of one workload"));
   add_workload(show);
+  show->add_option("--threads", o->threads, threads_help)->check(CLI::NonNegativeNumber);
   CLI::App* exp = add_db(cmd->add_subcommand("export", "write every record as JSON lines"));
   exp->add_option("file", o->file, "JSON-lines file to write")->required();
   CLI::App* imp = add_db(cmd->add_subcommand("import", "add the records of a JSON-lines export"));

@@ -19,9 +19,8 @@ std::vector<int64_t> static_shape(const Tensor& t) {
   return shape;
 }
 
-int run(const WorkloadOptions& o, int time_ms, int threads) {
-  ANVIL_USER_CHECK(threads >= 0, "anvil run: --threads must be >= 0 (0: every core), got " << threads);
-  if (threads > 0) anvil_set_num_threads(threads);
+int run(const WorkloadOptions& o, int time_ms) {
+  if (o.threads > 0) anvil_set_num_threads(o.threads);
   WorkloadInstance w = instantiate(workload_of(o));
   auto sch = make_schedule(w, o);
   Target target = Target::parse(o.target);
@@ -60,14 +59,10 @@ int run(const WorkloadOptions& o, int time_ms, int threads) {
 CommandRunner add_run_command(CLI::App& app) {
   auto options = std::make_shared<WorkloadOptions>();
   auto time_ms = std::make_shared<int>(300);
-  auto threads = std::make_shared<int>(0);
   CLI::App* cmd = app.add_subcommand("run", "compile, check against the reference, and time");
   add_workload_options(cmd, *options);
   cmd->add_option("--time-ms", *time_ms, "how long to keep timing (median reported)");
-  cmd->add_option("--threads", *threads,
-                  "threads the kernel's parallel loops use (0: ANVIL_NUM_THREADS, else every core)")
-      ->capture_default_str();
-  return [options, time_ms, threads] { return run(*options, *time_ms, *threads); };
+  return [options, time_ms] { return run(*options, *time_ms); };
 }
 
 }  // namespace anvil::tools

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,6 +93,16 @@ std::unique_ptr<Schedule> apply_history_best(const Database& db, const WorkloadI
 
 // The record of a target string on this machine, timed with `threads` threads.
 TargetRecord target_record(const std::string& target, int threads = 1);
+// The target whose best record should schedule `w` when the kernel will run
+// with `threads` threads on this machine: that thread count when it has a
+// valid record, else the nearest thread count that has one (ties: the fewer
+// threads; a schedule's parallel loops are sized for the count it was timed
+// with), else none.
+// Of the thread counts tuned (`tuned` not empty), the nearest to `threads`
+// (ties: the fewer).
+int nearest_thread_count(const std::vector<int>& tuned, int threads);
+std::optional<TargetRecord> tuned_target_for(const Database& db, const Workload& w, const std::string& target,
+                                             int threads);
 // Where the cost model is saved beside the database: "<db>.<model>.model.json".
 std::string cost_model_path(const std::string& db_path, const std::string& model);
 // Workloads from a file: one per line, either a Workload key (JSON) or

@@ -17,6 +17,10 @@ set_tests_properties(cli.db_list PROPERTIES LABELS cli FIXTURES_REQUIRED anvil_d
 add_test(NAME cli.db_best COMMAND anvil db best --op matmul --shape 16,32,8 --db ${ANVIL_DB_TEST})
 set_tests_properties(cli.db_best PROPERTIES LABELS cli FIXTURES_REQUIRED anvil_db_small
                      PASS_REGULAR_EXPRESSION "\"primitive\": \"cache_write\"")
+# Only one-thread records: asked for 4 threads, the nearest tuned count stands in.
+add_test(NAME cli.db_best_threads COMMAND anvil db best --op matmul --shape 16,32,8 --threads 4 --db ${ANVIL_DB_TEST})
+set_tests_properties(cli.db_best_threads PROPERTIES LABELS cli FIXTURES_REQUIRED anvil_db_small
+                     PASS_REGULAR_EXPRESSION "best of .* on llvm -mcpu=native@[0-9a-f]+: 0\\.820 us")
 add_test(NAME cli.db_show COMMAND anvil db show --op matmul --shape 16,32,8 --db ${ANVIL_DB_TEST})
 set_tests_properties(cli.db_show PROPERTIES LABELS cli FIXTURES_REQUIRED anvil_db_small
                      PASS_REGULAR_EXPRESSION "wrong_result +0\\.42 +0\\.05 max abs error 3\\.5")

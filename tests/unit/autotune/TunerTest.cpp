@@ -160,6 +160,40 @@ TEST_F(TunerTest, RemeasuresTheBestAfterTheTrials) {
   EXPECT_EQ(again.remeasured, 0);
 }
 
+// A kernel runs best with the schedule timed at its own thread count; where
+// none was, the nearest tuned count (ties: the fewer) stands in.
+TEST_F(TunerTest, TunedTargetForPrefersTheNearestThreadCount) {
+  EXPECT_EQ(nearest_thread_count({1, 4}, 1), 1);
+  EXPECT_EQ(nearest_thread_count({4, 1}, 2), 1);
+  EXPECT_EQ(nearest_thread_count({1, 4}, 3), 4);
+  EXPECT_EQ(nearest_thread_count({1, 3}, 2), 1);
+  EXPECT_EQ(nearest_thread_count({2}, 64), 2);
+
+  Database db = Database::open((dir_ / "threads.db").string());
+  auto record = [](double median, bool ok) {
+    TuningRecord r;
+    r.trace_json = "{\"steps\":[]}";
+    r.ok = ok;
+    r.median_us = ok ? median : 0;
+    if (ok) r.costs_us = {median};
+    else r.error_kind = "crash";
+    return r;
+  };
+  db.commit_batch(matmul32(), target_record("c", 1), {record(9, true)});
+  db.commit_batch(matmul32(), target_record("c", 4), {record(3, true)});
+  db.commit_batch(matmul32(), target_record("c", 2), {record(0, false)});  // no valid record: never chosen
+  db.commit_batch(matmul32(), TargetRecord{"c", "another machine", 3}, {record(1, true)});
+  for (auto [threads, expected] : {std::pair{1, 1}, {2, 1}, {3, 4}, {4, 4}, {16, 4}}) {
+    std::optional<TargetRecord> t = tuned_target_for(db, matmul32(), "c", threads);
+    ASSERT_TRUE(t) << threads;
+    EXPECT_EQ(t->threads, expected) << threads;
+    EXPECT_EQ(t->fingerprint, host_fingerprint());
+  }
+  EXPECT_FALSE(tuned_target_for(db, matmul32(), "llvm", 1));
+  EXPECT_FALSE(tuned_target_for(db, Workload{"matmul", {8, 8, 8}, "float32"}, "c", 1));
+  EXPECT_THROW(tuned_target_for(db, matmul32(), "c", 0), UserError);
+}
+
 TEST_F(TunerTest, WorkloadFileAndBadOptions) {
   fs::path f = dir_ / "workloads.txt";
   std::ofstream(f) << "# two matmuls\nmatmul 32,32,32\n{\"dtype\":\"float32\",\"op\":\"matmul\",\"shape\":[16,16,16]}\n";

@@ -26,11 +26,13 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o) {
   cmd->add_option("--threads", o.threads,
                   "threads the kernel runs with (0: ANVIL_NUM_THREADS, else every core); the database's "
                   "records timed with that many threads are preferred")
-      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 }
 
-int resolved_threads(int threads) { return threads > 0 ? threads : anvil_get_num_threads(); }
+int resolved_threads(int threads) {
+  ANVIL_USER_CHECK(threads >= 0, "--threads must be >= 0 (0: ANVIL_NUM_THREADS, else every core), got " << threads);
+  return threads > 0 ? threads : anvil_get_num_threads();
+}
 
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path);
@@ -60,9 +62,9 @@ std::unique_ptr<Schedule> make_schedule(const WorkloadInstance& w, const Workloa
                      o.db_path.c_str(), best->cost_us(), target->threads, target->threads == 1 ? "" : "s");
         if (target->threads != threads)
           std::fprintf(stderr,
-                       "anvil: note: no record of this workload was timed with %d threads; its parallel loops "
+                       "anvil: note: no record of this workload was timed with %d thread%s; its parallel loops "
                        "are sized for %d (tune with --threads %d)\n",
-                       threads, target->threads, threads);
+                       threads, threads == 1 ? "" : "s", target->threads, threads);
         return apply_history_best(db, w, workload, *target);
       }
     }

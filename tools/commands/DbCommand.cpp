@@ -112,6 +112,7 @@ int run_show(const DbOptions& o) {
   Workload w = workload_from(o);
   Database db = open_existing(o.db);
   int64_t shown = 0;
+  resolved_threads(o.threads);  // refuses a negative count
   for (const TargetRecord& t : targets_of(db, o.target)) {
     if (o.threads > 0 && t.threads != o.threads) continue;
     std::vector<TuningRecord> rs = db.records(w, t);
@@ -160,10 +161,10 @@ CommandRunner add_db_command(CLI::App& app) {
   CLI::App* list = add_db(cmd->add_subcommand("list", "workloads with record counts and best GFLOP/s"));
   CLI::App* best = add_db(cmd->add_subcommand("best", "print the best record's trace JSON"));
   add_workload(best);
-  best->add_option("--threads", o->threads, threads_help)->check(CLI::NonNegativeNumber);
+  best->add_option("--threads", o->threads, threads_help);
   CLI::App* show = add_db(cmd->add_subcommand("show", "print the records of one workload"));
   add_workload(show);
-  show->add_option("--threads", o->threads, threads_help)->check(CLI::NonNegativeNumber);
+  show->add_option("--threads", o->threads, threads_help);
   CLI::App* exp = add_db(cmd->add_subcommand("export", "write every record as JSON lines"));
   exp->add_option("file", o->file, "JSON-lines file to write")->required();
   CLI::App* imp = add_db(cmd->add_subcommand("import", "add the records of a JSON-lines export"));

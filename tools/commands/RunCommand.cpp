@@ -20,7 +20,7 @@ std::vector<int64_t> static_shape(const Tensor& t) {
 }
 
 int run(const WorkloadOptions& o, int time_ms) {
-  if (o.threads > 0) anvil_set_num_threads(o.threads);
+  anvil_set_num_threads(resolved_threads(o.threads));
   WorkloadInstance w = instantiate(workload_of(o));
   auto sch = make_schedule(w, o);
   Target target = Target::parse(o.target);

@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 struct TuneCliOptions {
   std::string op, shape, dtype = "float32", workloads_file;
   TuneOptions tune;
+  int threads = 0;
   bool quiet = false;
 };
 
@@ -77,6 +78,7 @@ int run_tune(TuneCliOptions& o) {
     instantiate(w);  // a bad operator, shape or dtype is reported before any tuning starts
     workloads.push_back(w);
   }
+  o.tune.measure.threads = resolved_threads(o.threads);
   g_stop = false;
   o.tune.stop = &g_stop;
   auto previous = std::signal(SIGINT, on_sigint);
@@ -98,8 +100,9 @@ int run_tune(TuneCliOptions& o) {
   std::signal(SIGINT, previous);
   if (!quiet) std::fprintf(stderr, "\n");
   for (const TuneResult& r : results) {
-    std::printf("%s on %s: %d trials (+%d resumed), %d failed\n", r.workload.key().c_str(), o.tune.target.c_str(),
-                r.trials, r.resumed, r.failures);
+    std::printf("%s on %s, %d thread%s: %d trials (+%d resumed), %d failed\n", r.workload.key().c_str(),
+                o.tune.target.c_str(), o.tune.measure.threads, o.tune.measure.threads == 1 ? "" : "s", r.trials,
+                r.resumed, r.failures);
     if (r.found) {
       std::printf("  best %.2f GFLOP/s (%.2f us)", r.best_gflops, r.best_us);
       if (r.remeasured > 0) std::printf(" after timing the best %d again", r.remeasured);
@@ -136,7 +139,10 @@ CommandRunner add_tune_command(CLI::App& app) {
   cmd->add_option("--search", o->tune.search, "evolutionary | annealing | random")->capture_default_str();
   cmd->add_option("--model", o->tune.model, "xgboost | random")->capture_default_str();
   cmd->add_option("--seed", o->tune.seed, "random seed")->capture_default_str();
-  cmd->add_option("--threads", o->tune.measure.threads, "threads a kernel may use while timed")->capture_default_str();
+  cmd->add_option("--threads", o->threads,
+                  "threads a kernel runs with while timed (0: ANVIL_NUM_THREADS, else every core); records are "
+                  "kept per thread count")
+      ->capture_default_str();
   cmd->add_option("--repeat", o->tune.measure.repeat, "timed samples per candidate")->capture_default_str();
   cmd->add_option("--min-repeat-ms", o->tune.measure.min_repeat_ms, "minimum length of a sample")
       ->capture_default_str();

@@ -90,10 +90,39 @@ struct Task {
   std::unique_ptr<SearchStrategy> search;
   TuneResult result;
   bool measure_default = true;  // the untransformed schedule goes first, so best ≥ default
+  std::vector<Candidate> warm_start;  // other thread counts' best, measured in the first batch
   bool exhausted = false;
   double last_gain = std::numeric_limits<double>::infinity();  // untried tasks go first
   int all_trials() const { return result.trials + result.resumed; }
 };
+
+// The best `k` records of t.w timed on this machine with thread counts other
+// than target's (same target string; the nearest count first, then by cost),
+// as candidates, in reverse order (the tuner pops from the back). Traces that
+// no longer replay, and the default schedule (measured first anyway), are
+// skipped.
+std::vector<Candidate> warm_start_candidates(const Database& db, Task& t, const TargetRecord& target, int k) {
+  std::vector<TargetRecord> others;
+  for (const TargetRecord& r : db.targets())
+    if (r.target == target.target && r.fingerprint == target.fingerprint && r.threads != target.threads)
+      others.push_back(r);
+  std::stable_sort(others.begin(), others.end(), [&](const TargetRecord& a, const TargetRecord& b) {
+    return std::pair(std::abs(a.threads - target.threads), a.threads) <
+           std::pair(std::abs(b.threads - target.threads), b.threads);
+  });
+  std::vector<Candidate> out;
+  std::set<std::string> seen;
+  if (t.measure_default) seen.insert(t.source->from_schedule(Schedule({t.inst.output})).key);  // measured anyway
+  for (const TargetRecord& other : others) {
+    for (const TuningRecord& r : db.top(t.w, other, k + 1)) {  // one spare: the default may be among them
+      if (static_cast<int>(out.size()) == k) break;
+      std::optional<Candidate> c = t.source->from_trace(r.trace_json);
+      if (c && seen.insert(c->key).second) out.push_back(std::move(*c));
+    }
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
 
 double gflops_of(const WorkloadInstance& inst, double median_us) {
   return median_us > 0 ? inst.flops / (median_us * 1e3) : 0.0;
@@ -250,6 +279,10 @@ std::vector<TuneResult> tune_all(const std::vector<Workload>& ws, const TuneOpti
     done += t.result.resumed;
   }
 
+  if (o.warm_start_top > 0)
+    for (Task& t : tasks)
+      if (t.all_trials() == 0) t.warm_start = warm_start_candidates(db, t, target, o.warm_start_top);
+
   const int total = std::max(o.trials, done);
   int failures = 0, measured = 0;
   auto start = Clock::now();
@@ -270,6 +303,12 @@ std::vector<TuneResult> tune_all(const std::vector<Workload>& ws, const TuneOpti
       batch.push_back(task->source->from_schedule(plain));
       task->search->add_history(batch.back(), 0.0);  // proposed: never again
       task->measure_default = false;
+    }
+    while (!task->warm_start.empty() && static_cast<int>(batch.size()) < n) {
+      batch.push_back(std::move(task->warm_start.back()));
+      task->warm_start.pop_back();
+      task->search->add_history(batch.back(), 0.0);
+      ++task->result.warm_started;
     }
     for (Candidate& c : task->search->next_batch(n - static_cast<int>(batch.size()))) batch.push_back(std::move(c));
     if (batch.empty()) {

@@ -106,6 +106,7 @@ int run_tune(TuneCliOptions& o) {
     if (r.found) {
       std::printf("  best %.2f GFLOP/s (%.2f us)", r.best_gflops, r.best_us);
       if (r.remeasured > 0) std::printf(" after timing the best %d again", r.remeasured);
+      if (r.warm_started > 0) std::printf("; started from %d records of other thread counts", r.warm_started);
       if (r.default_gflops > 0) std::printf("; default schedule %.2f GFLOP/s", r.default_gflops);
       std::printf("\n");
     } else {
@@ -133,6 +134,10 @@ CommandRunner add_tune_command(CLI::App& app) {
   cmd->add_option("--batch", o->tune.batch, "candidates per measured batch")->capture_default_str();
   cmd->add_option("--remeasure-top", o->tune.remeasure_top,
                   "after the trials, time the best N records again (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--warm-start", o->tune.warm_start_top,
+                  "a workload new to this thread count first measures the best N records of other thread counts "
+                  "(0: never)")
       ->capture_default_str();
   cmd->add_option("--db", o->tune.db_path, "tuning database")->capture_default_str();
   cmd->add_flag("--resume", o->tune.resume, "continue from the database's records");

@@ -38,6 +38,13 @@ struct TuneOptions {
   // low. 0: never. Not counted as trials; skipped when the run measured
   // nothing or was stopped.
   int remeasure_top = 8;
+  // A workload with no records at this thread count starts from the best
+  // `warm_start_top` records of the same workload and target string timed on
+  // this machine with other thread counts (nearest count first): they are
+  // measured in its first batch and become the search's first parents, so a
+  // 2-thread tuning starts where the 1-thread one ended. Counted as trials.
+  // 0: never.
+  int warm_start_top = 8;
   MeasureOptions measure;
   SearchOptions search_options;  // its seed is replaced by `seed`
   // When set (e.g. from a SIGINT handler), tuning stops after the batch being
@@ -70,6 +77,7 @@ struct TuneResult {
   std::vector<double> curve;
   bool stopped = false;  // the stop flag ended tuning early
   int remeasured = 0;    // records timed again after the trials
+  int warm_started = 0;  // records of other thread counts measured first (TuneOptions::warm_start_top)
 };
 
 // Passes of re-measurement after tuning (TuneOptions::remeasure_top).

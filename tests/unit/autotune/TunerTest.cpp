@@ -160,6 +160,39 @@ TEST_F(TunerTest, RemeasuresTheBestAfterTheTrials) {
   EXPECT_EQ(again.remeasured, 0);
 }
 
+// A thread count with no records starts from the other counts' best: they
+// are measured first, as this count's own records, and count as trials.
+TEST_F(TunerTest, WarmStartsFromOtherThreadCounts) {
+  TuneOptions one = options(8);
+  one.warm_start_top = 3;
+  TuneResult r1 = tune(matmul32(), one);
+  EXPECT_EQ(r1.warm_started, 0) << "nothing to start from";
+  Database db = Database::open(one.db_path);
+  std::vector<TuningRecord> best_one = db.top(matmul32(), target_record("c", 1), 3);
+  ASSERT_EQ(best_one.size(), 3u);
+
+  TuneOptions two = options(6);
+  two.warm_start_top = 3;
+  two.measure.threads = 2;
+  TuneResult r2 = tune(matmul32(), two);
+  EXPECT_EQ(r2.warm_started, 3);
+  EXPECT_EQ(r2.trials, 6);
+  std::vector<TuningRecord> first = db.records(matmul32(), target_record("c", 2));
+  ASSERT_EQ(first.size(), 6u);
+  std::set<std::string> first_batch;
+  for (size_t i = 0; i < 4; i++) first_batch.insert(first[i].trace_json);  // one batch: default + 3
+  for (const TuningRecord& r : best_one) EXPECT_TRUE(first_batch.count(r.trace_json)) << r.trace_json;
+  std::set<std::string> all;
+  for (const TuningRecord& r : first) EXPECT_TRUE(all.insert(r.trace_json).second) << "measured twice: " << r.trace_json;
+
+  // Resumed with its own records, a thread count is not warm-started again.
+  two.resume = true;
+  two.trials = 8;
+  TuneResult again = tune(matmul32(), two);
+  EXPECT_EQ(again.warm_started, 0);
+  EXPECT_EQ(again.resumed, 6);
+}
+
 // A kernel runs best with the schedule timed at its own thread count; where
 // none was, the nearest tuned count (ties: the fewer) stands in.
 TEST_F(TunerTest, TunedTargetForPrefersTheNearestThreadCount) {

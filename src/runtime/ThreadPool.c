@@ -2,6 +2,14 @@
  * fixed set of pthreads started on first use, each taking one contiguous
  * chunk of the tasks while the calling thread runs chunk 0.
  *
+ * Waking a sleeping thread costs 30-80 us on a virtual machine, more than
+ * many whole kernels take, and a kernel runs several parallel loops back to
+ * back. So a worker that finished its chunk spins (with a pause) for a while
+ * before it sleeps on a condition variable, and the caller spins the same way
+ * while it waits for the chunks; a posted job takes the mutex only to wake
+ * threads that went to sleep. ANVIL_SPIN_US sets how long (default 2000 us;
+ * 0 sleeps at once), as OMP_WAIT_POLICY/GOMP_SPINCOUNT do for OpenMP.
+ *
  * One parallel_for owns the pool at a time (pool_mu). A caller that finds the
  * pool busy (another application thread, or a body that calls parallel_for
  * again) runs its tasks serially instead of waiting, so no combination of
@@ -13,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "RuntimeInternal.h"
@@ -26,15 +35,17 @@ typedef struct {
 
 typedef struct {
   pthread_mutex_t pool_mu; /* held by the parallel_for that owns the pool */
-  pthread_mutex_t mu;      /* guards the fields below */
+  pthread_mutex_t mu;      /* guards sleeping, and the waits on the condition variables */
   pthread_cond_t work_cv;  /* a new job, or shutdown */
   pthread_cond_t done_cv;  /* pending reached 0 */
   pthread_t* workers;
   int num_workers; /* threads besides the caller */
-  uint64_t generation;
   uint64_t start_generation; /* generation when the workers were created */
+  /* Read while spinning, so accessed with __atomic builtins. */
+  uint64_t generation; /* a new job when it changes (release: the job's fields are set) */
   int shutdown;
-  int pending;
+  int pending;  /* workers still running the current job */
+  int sleeping; /* workers waiting on work_cv (under mu) */
   /* The current job. */
   int64_t num_tasks;
   int num_chunks;
@@ -117,42 +128,105 @@ static void run_chunk(int64_t num_tasks, int num_chunks, int c, AnvilParallelBod
   }
 }
 
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
+}
+
+/* How long a thread spins before it sleeps, in microseconds: ANVIL_SPIN_US,
+ * read once. */
+static double spin_us(void) {
+  static int64_t value = -1;
+  int64_t v = __atomic_load_n(&value, __ATOMIC_RELAXED);
+  if (v >= 0) return (double)v;
+  v = 2000;
+  const char* env = getenv("ANVIL_SPIN_US");
+  if (env && *env) {
+    char* end = NULL;
+    long long n = strtoll(env, &end, 10);
+    if (end && *end == 0 && n >= 0) v = n > 1000000 ? 1000000 : (int64_t)n;
+  }
+  __atomic_store_n(&value, v, __ATOMIC_RELAXED);
+  return (double)v;
+}
+
+/* Spins until *word != unchanged (or shutdown), for at most spin_us(); returns
+ * whether it changed (or shutdown was set). */
+static int spin_while_equal_u64(const uint64_t* word, uint64_t unchanged) {
+  double limit = spin_us();
+  if (limit <= 0) return 0;
+  double start = now_us();
+  for (unsigned i = 1;; ++i) {
+    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != unchanged) return 1;
+    if (__atomic_load_n(&pool.shutdown, __ATOMIC_ACQUIRE)) return 1;
+    cpu_relax();
+    if ((i & 255) == 0 && now_us() - start > limit) return 0;
+  }
+}
+
+static int spin_while_pending(void) {
+  double limit = spin_us();
+  if (limit <= 0) return 0;
+  double start = now_us();
+  for (unsigned i = 1;; ++i) {
+    if (__atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) == 0) return 1;
+    cpu_relax();
+    if ((i & 255) == 0 && now_us() - start > limit) return 0;
+  }
+}
+
 static void* worker_main(void* arg) {
   int index = (int)(intptr_t)arg; /* chunk index: 1 .. num_workers */
   in_parallel = 1;
-  pthread_mutex_lock(&pool.mu);
   /* Not pool.generation: a job posted before this thread first runs must
    * still count as new. */
+  pthread_mutex_lock(&pool.mu);
   uint64_t seen = pool.start_generation;
-  for (;;) {
-    while (!pool.shutdown && pool.generation == seen) pthread_cond_wait(&pool.work_cv, &pool.mu);
-    if (pool.shutdown) break;
-    seen = pool.generation;
-    int64_t num_tasks = pool.num_tasks;
-    int num_chunks = pool.num_chunks;
-    AnvilParallelBody body = pool.body;
-    void* closure = pool.closure;
-    ChunkResult* results = pool.results;
-    pthread_mutex_unlock(&pool.mu);
-    if (index < num_chunks) run_chunk(num_tasks, num_chunks, index, body, closure, &results[index]);
-    pthread_mutex_lock(&pool.mu);
-    if (--pool.pending == 0) pthread_cond_signal(&pool.done_cv);
-  }
   pthread_mutex_unlock(&pool.mu);
+  for (;;) {
+    if (!spin_while_equal_u64(&pool.generation, seen)) {
+      pthread_mutex_lock(&pool.mu);
+      ++pool.sleeping;
+      while (!__atomic_load_n(&pool.shutdown, __ATOMIC_ACQUIRE) &&
+             __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE) == seen)
+        pthread_cond_wait(&pool.work_cv, &pool.mu);
+      --pool.sleeping;
+      pthread_mutex_unlock(&pool.mu);
+    }
+    if (__atomic_load_n(&pool.shutdown, __ATOMIC_ACQUIRE)) break;
+    seen = __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE);
+    if (index < pool.num_chunks)
+      run_chunk(pool.num_tasks, pool.num_chunks, index, pool.body, pool.closure, &pool.results[index]);
+    if (__atomic_sub_fetch(&pool.pending, 1, __ATOMIC_ACQ_REL) == 0) {
+      /* The caller may be asleep on done_cv: it checks pending under mu. */
+      pthread_mutex_lock(&pool.mu);
+      pthread_cond_signal(&pool.done_cv);
+      pthread_mutex_unlock(&pool.mu);
+    }
+  }
   return NULL;
 }
 
 /* Stops and joins every worker. Called with pool_mu held. */
 static void stop_workers(void) {
   pthread_mutex_lock(&pool.mu);
-  pool.shutdown = 1;
+  __atomic_store_n(&pool.shutdown, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&pool.work_cv);
   pthread_mutex_unlock(&pool.mu);
   for (int i = 0; i < pool.num_workers; ++i) pthread_join(pool.workers[i], NULL);
   free(pool.workers);
   pool.workers = NULL;
   pool.num_workers = 0;
-  pool.shutdown = 0;
+  __atomic_store_n(&pool.shutdown, 0, __ATOMIC_RELEASE);
 }
 
 /* Makes the pool hold `want` workers; keeps fewer if threads cannot be made.
@@ -163,7 +237,9 @@ static void resize_workers(int want) {
   if (want == 0) return;
   pool.workers = calloc((size_t)want, sizeof(pthread_t));
   if (!pool.workers) return;
-  pool.start_generation = pool.generation;
+  pthread_mutex_lock(&pool.mu);
+  pool.start_generation = __atomic_load_n(&pool.generation, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&pool.mu);
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   /* Generated kernels keep small buffers on the stack (up to 64 KiB each). */
@@ -205,24 +281,30 @@ int32_t anvil_parallel_for(int64_t num_tasks, AnvilParallelBody body, void* clos
     return run_serial(num_tasks, body, closure);
   }
 
-  pthread_mutex_lock(&pool.mu);
+  /* Every worker is between jobs here (pending was 0), so the fields are
+   * ours until the generation is published. */
   pool.num_tasks = num_tasks;
   pool.num_chunks = chunks;
   pool.body = body;
   pool.closure = closure;
   pool.results = results;
-  pool.pending = pool.num_workers;
-  ++pool.generation;
-  pthread_cond_broadcast(&pool.work_cv);
+  __atomic_store_n(&pool.pending, pool.num_workers, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&pool.generation, 1, __ATOMIC_SEQ_CST);
+  /* A worker about to sleep re-checks the generation under mu after
+   * counting itself in sleeping, so this cannot miss it. */
+  pthread_mutex_lock(&pool.mu);
+  if (pool.sleeping > 0) pthread_cond_broadcast(&pool.work_cv);
   pthread_mutex_unlock(&pool.mu);
 
   in_parallel = 1;
   run_chunk(num_tasks, chunks, 0, body, closure, &results[0]);
   in_parallel = 0;
 
-  pthread_mutex_lock(&pool.mu);
-  while (pool.pending > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
-  pthread_mutex_unlock(&pool.mu);
+  if (!spin_while_pending()) {
+    pthread_mutex_lock(&pool.mu);
+    while (__atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
+  }
 
   /* The failure of the lowest task wins, so the result does not depend on
    * which thread finished first. */

@@ -1,10 +1,12 @@
 // The runtime's thread pool (anvil_parallel_for): every task runs exactly once
 // whatever the thread count, chunks go to distinct threads with the caller
-// taking part, nested and concurrent calls work, and the first failure wins.
+// taking part, nested and concurrent calls work, the first failure wins, and
+// calls work whether the workers are still spinning or asleep.
 #include <gtest/gtest.h>
 #include <sched.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -146,6 +148,23 @@ TEST(ThreadPool, ConcurrentCallersFromFourThreads) {
   }
   for (std::thread& t : callers) t.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// Workers spin for ANVIL_SPIN_US after a job and then sleep; calls that come
+// back to back, after a short pause, and after the spin has surely ended all
+// run every task once (the test also runs with ANVIL_SPIN_US=0 and =50).
+TEST(ThreadPool, CallsBackToBackAndAfterTheWorkersSlept) {
+  anvil_set_num_threads(3);
+  for (int pause_us : {0, 20, 200, 5000}) {
+    for (int rep = 0; rep < 20; ++rep) {
+      Counts c(3000 + rep);
+      ASSERT_EQ(anvil_parallel_for(static_cast<int64_t>(c.runs.size()), count_task, &c), 0);
+      int64_t bad = 0;
+      for (auto& r : c.runs) bad += r.load() != 1;
+      ASSERT_EQ(bad, 0) << "pause " << pause_us << " us, call " << rep;
+      if (pause_us) std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+    }
+  }
 }
 
 TEST(ThreadPool, ResizesBetweenCalls) {

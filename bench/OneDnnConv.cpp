@@ -4,6 +4,11 @@
 // tensor in the layout oneDNN prefers (format `any`); inputs and weights are
 // reordered once outside the timing, the output back to the case's layout
 // (NCHW, or the blocked one of conv2d_nchwc) only for the check.
+//
+// The onednn-plain rows (dense only) give the matmul primitive the weight as
+// stored, [N, K] row-major, so whatever oneDNN does with it happens inside
+// the timing: the counterpart of Anvil's plain dense, which packs its weight
+// on every call.
 #include <dnnl.hpp>
 
 #include <optional>
@@ -22,8 +27,10 @@ using dt = memory::data_type;
 
 class OneDnnTuneCpu : public TuneCpuPeer {
  public:
-  std::string name() const override { return "onednn"; }
+  explicit OneDnnTuneCpu(bool plain_weights) : plain_weights_(plain_weights) {}
+  std::string name() const override { return plain_weights_ ? "onednn-plain" : "onednn"; }
   bool supports(const std::string& op) const override {
+    if (plain_weights_) return op == "dense";
     return op == "dense" || op == "dense_packed" || op == "conv2d_nchw" || op == "conv2d_nchwc" ||
            op == "depthwise_conv2d_nchw" || op == "depthwise_conv2d_nchwc";
   }
@@ -56,7 +63,7 @@ class OneDnnTuneCpu : public TuneCpuPeer {
     memory::desc w_plain({K, N}, dt::f32, tag::ba);
     memory::desc w_any({K, N}, dt::f32, tag::any);
     memory::desc y_md({M, N}, dt::f32, tag::ab);
-    matmul::primitive_desc pd(matmul::desc(x_md, w_any, y_md), engine_);
+    matmul::primitive_desc pd(matmul::desc(x_md, plain_weights_ ? w_plain : w_any, y_md), engine_);
     prim_ = matmul(pd);
     memory w_user(w_plain, engine_, d.dense_weight().raw());
     args_ = {{DNNL_ARG_SRC, memory(x_md, engine_, d.inputs[0].raw())},
@@ -129,6 +136,7 @@ class OneDnnTuneCpu : public TuneCpuPeer {
     return packed;
   }
 
+  bool plain_weights_;
   engine engine_{engine::kind::cpu, 0};
   stream stream_{engine_};
   primitive prim_;
@@ -138,6 +146,7 @@ class OneDnnTuneCpu : public TuneCpuPeer {
 
 }  // namespace
 
-std::unique_ptr<TuneCpuPeer> make_onednn_tune_cpu() { return std::make_unique<OneDnnTuneCpu>(); }
+std::unique_ptr<TuneCpuPeer> make_onednn_tune_cpu() { return std::make_unique<OneDnnTuneCpu>(false); }
+std::unique_ptr<TuneCpuPeer> make_onednn_plain_tune_cpu() { return std::make_unique<OneDnnTuneCpu>(true); }
 
 }  // namespace anvil::bench

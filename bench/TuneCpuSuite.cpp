@@ -297,6 +297,7 @@ std::unique_ptr<TuneCpuPeer> make_openblas_tune_cpu() { return nullptr; }
 
 #ifndef ANVIL_BENCH_HAVE_ONEDNN
 std::unique_ptr<TuneCpuPeer> make_onednn_tune_cpu() { return nullptr; }
+std::unique_ptr<TuneCpuPeer> make_onednn_plain_tune_cpu() { return nullptr; }
 #endif
 
 TuneCpuReport run_tune_cpu_suite(const TuneCpuOptions& o) {
@@ -317,6 +318,8 @@ TuneCpuReport run_tune_cpu_suite(const TuneCpuOptions& o) {
   };
   add_peer(make_openblas_tune_cpu(), "openblas", "OpenBLAS (libopenblas-dev) was not found when anvil was configured");
   add_peer(make_onednn_tune_cpu(), "onednn", "oneDNN (libdnnl-dev) was not found when anvil was configured");
+  add_peer(make_onednn_plain_tune_cpu(), "onednn-plain",
+           "oneDNN (libdnnl-dev) was not found when anvil was configured");
 
   TuneCpuReport report;
   for (const TuneCpuCase& c : cases) {
@@ -343,7 +346,7 @@ TuneCpuReport run_tune_cpu_suite(const TuneCpuOptions& o) {
       }
     }
     for (auto& [name, why] : absent)
-      if (name != "openblas" || is_dense_op(c.workload.op))
+      if ((name != "openblas" || is_dense_op(c.workload.op)) && (name != "onednn-plain" || c.workload.op == "dense"))
         report.rows.push_back(base_row(c, name, o.threads, "skipped", why));
   }
   if (wanted(o.impls, "tvm")) {

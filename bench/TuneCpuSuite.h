@@ -65,6 +65,7 @@ class TuneCpuPeer {
 };
 std::unique_ptr<TuneCpuPeer> make_openblas_tune_cpu();  // null when not compiled in
 std::unique_ptr<TuneCpuPeer> make_onednn_tune_cpu();    // null when not compiled in
+std::unique_ptr<TuneCpuPeer> make_onednn_plain_tune_cpu();  // dense on the weight as stored; null likewise
 
 // How long tuning took and how fast it converged, for one Anvil row.
 struct TuningSummary {

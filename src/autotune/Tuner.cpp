@@ -96,6 +96,9 @@ struct Task {
   int all_trials() const { return result.trials + result.resumed; }
 };
 
+// Thread counts ordered by nearness to `wanted`, the fewer threads first on ties.
+std::pair<int, int> nearness(int threads, int wanted) { return {std::abs(threads - wanted), threads}; }
+
 // The best `k` records of t.w timed on this machine with thread counts other
 // than target's (same target string; the nearest count first, then by cost),
 // as candidates, in reverse order (the tuner pops from the back). Traces that
@@ -107,8 +110,7 @@ std::vector<Candidate> warm_start_candidates(const Database& db, Task& t, const 
     if (r.target == target.target && r.fingerprint == target.fingerprint && r.threads != target.threads)
       others.push_back(r);
   std::stable_sort(others.begin(), others.end(), [&](const TargetRecord& a, const TargetRecord& b) {
-    return std::pair(std::abs(a.threads - target.threads), a.threads) <
-           std::pair(std::abs(b.threads - target.threads), b.threads);
+    return nearness(a.threads, target.threads) < nearness(b.threads, target.threads);
   });
   std::vector<Candidate> out;
   std::set<std::string> seen;
@@ -420,8 +422,8 @@ std::unique_ptr<Schedule> apply_history_best(const Database& db, const Workload&
 
 int nearest_thread_count(const std::vector<int>& tuned, int threads) {
   ANVIL_ASSERT(!tuned.empty(), "nearest_thread_count of no thread counts");
-  auto key = [&](int t) { return std::pair(std::abs(t - threads), t); };
-  return *std::min_element(tuned.begin(), tuned.end(), [&](int a, int b) { return key(a) < key(b); });
+  return *std::min_element(tuned.begin(), tuned.end(),
+                           [&](int a, int b) { return nearness(a, threads) < nearness(b, threads); });
 }
 
 std::optional<TargetRecord> tuned_target_for(const Database& db, const Workload& w, const std::string& target,

@@ -159,29 +159,29 @@ static double spin_us(void) {
   return (double)v;
 }
 
-/* Spins until *word != unchanged (or shutdown), for at most spin_us(); returns
- * whether it changed (or shutdown was set). */
-static int spin_while_equal_u64(const uint64_t* word, uint64_t unchanged) {
+/* Spins (for at most spin_us()) until ready(arg); returns whether it became
+ * ready, 0 when the caller should sleep instead. */
+static int spin_until(int (*ready)(const void*), const void* arg) {
   double limit = spin_us();
   if (limit <= 0) return 0;
   double start = now_us();
   for (unsigned i = 1;; ++i) {
-    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != unchanged) return 1;
-    if (__atomic_load_n(&pool.shutdown, __ATOMIC_ACQUIRE)) return 1;
+    if (ready(arg)) return 1;
     cpu_relax();
     if ((i & 255) == 0 && now_us() - start > limit) return 0;
   }
 }
 
-static int spin_while_pending(void) {
-  double limit = spin_us();
-  if (limit <= 0) return 0;
-  double start = now_us();
-  for (unsigned i = 1;; ++i) {
-    if (__atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) == 0) return 1;
-    cpu_relax();
-    if ((i & 255) == 0 && now_us() - start > limit) return 0;
-  }
+/* A job newer than generation *seen was posted, or the pool shuts down. */
+static int job_posted(const void* seen) {
+  return __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE) != *(const uint64_t*)seen ||
+         __atomic_load_n(&pool.shutdown, __ATOMIC_ACQUIRE);
+}
+
+/* Every worker finished its chunk of the current job. */
+static int job_done(const void* unused) {
+  (void)unused;
+  return __atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) == 0;
 }
 
 static void* worker_main(void* arg) {
@@ -193,7 +193,7 @@ static void* worker_main(void* arg) {
   uint64_t seen = pool.start_generation;
   pthread_mutex_unlock(&pool.mu);
   for (;;) {
-    if (!spin_while_equal_u64(&pool.generation, seen)) {
+    if (!spin_until(job_posted, &seen)) {
       pthread_mutex_lock(&pool.mu);
       ++pool.sleeping;
       while (!__atomic_load_n(&pool.shutdown, __ATOMIC_ACQUIRE) &&
@@ -300,7 +300,7 @@ int32_t anvil_parallel_for(int64_t num_tasks, AnvilParallelBody body, void* clos
   run_chunk(num_tasks, chunks, 0, body, closure, &results[0]);
   in_parallel = 0;
 
-  if (!spin_while_pending()) {
+  if (!spin_until(job_done, NULL)) {
     pthread_mutex_lock(&pool.mu);
     while (__atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
     pthread_mutex_unlock(&pool.mu);
